@@ -1,0 +1,6 @@
+//! Registered model pages: the list and one model with its versions.
+mod detail;
+mod list;
+
+pub use detail::ModelDetail;
+pub use list::ModelList;

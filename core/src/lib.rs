@@ -1,0 +1,31 @@
+//! Pedigree's domain: the types every front door shares, the rules that parse them, and —
+//! behind the `server` feature — the store, the content-addressed blob store and the
+//! services that the MLflow API and the dashboard both call.
+//!
+//! The default feature set has no I/O so the browser build can share types and validation.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod names;
+pub mod time;
+
+pub mod artifact;
+pub mod audit;
+pub mod experiment;
+pub mod logged_model;
+pub mod model_version;
+pub mod registered_model;
+pub mod run;
+pub mod user;
+
+#[cfg(feature = "server")]
+pub mod blob;
+#[cfg(feature = "server")]
+pub mod demo;
+#[cfg(feature = "server")]
+pub mod service;
+#[cfg(feature = "server")]
+pub mod store;
+
+pub use error::{Error, Result};
+pub use names::*;

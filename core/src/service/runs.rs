@@ -1,0 +1,439 @@
+//! Runs: creation, status updates, params/tags/metrics (one transaction per batch), dataset
+//! inputs, metric history and soft deletion.
+use super::Registry;
+use crate::error::{Error, Result};
+use crate::experiment::LifecycleStage;
+use crate::names::{ExperimentId, Key, RunId, Tag};
+use crate::run::{Dataset, DatasetInput, Metric, Run, RunInfo, RunStatus, TAG_RUN_NAME, TAG_USER};
+use crate::store::rows::{self, json, KvOwner, KvTable};
+use crate::store::{map_sqlx, WriteTx};
+use crate::time::{now_millis, Millis};
+use crate::user::Actor;
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+
+fn subject(id: &RunId) -> String {
+    format!("run:{id}")
+}
+
+/// What a run is created with.
+#[derive(Debug, Clone, Default)]
+pub struct NewRun {
+    pub experiment_id: Option<ExperimentId>,
+    pub run_name: Option<String>,
+    pub start_time: Option<Millis>,
+    pub tags: Vec<Tag>,
+}
+
+/// Caps on one batch (MLflow's limits), so one request cannot hold the writer forever.
+pub const MAX_BATCH_METRICS: usize = 1000;
+pub const MAX_BATCH_PARAMS: usize = 100;
+pub const MAX_BATCH_TAGS: usize = 100;
+
+impl Registry {
+    pub async fn create_run(&self, actor: &Actor, new: NewRun) -> Result<Run> {
+        let exp_id = new.experiment_id.unwrap_or(ExperimentId::DEFAULT);
+        let exp = self.get_experiment(exp_id).await?;
+        if exp.lifecycle_stage != LifecycleStage::Active {
+            return Err(Error::invalid(format!(
+                "The experiment {exp_id} must be in the 'active' state. Current state is deleted."
+            )));
+        }
+        let run_id = RunId::parse(uuid::Uuid::new_v4().simple().to_string())?;
+        let tag_name = new.tags.iter().find(|t| t.key.as_str() == TAG_RUN_NAME).map(|t| t.value.clone());
+        let run_name = new.run_name.filter(|n| !n.is_empty()).or(tag_name).unwrap_or_else(|| generated_name(&run_id));
+        let user = new
+            .tags
+            .iter()
+            .find(|t| t.key.as_str() == TAG_USER)
+            .map(|t| t.value.clone())
+            .unwrap_or_else(|| actor.name().to_string());
+        let start = new.start_time.unwrap_or_else(now_millis);
+        let artifact_uri = format!("{}/{run_id}/artifacts", exp.artifact_location);
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO runs (run_id, experiment_id, name, user_id, status, start_time, artifact_uri, lifecycle_stage) \
+             VALUES ($1, $2, $3, $4, 'RUNNING', $5, $6, 'active')",
+        )
+        .bind(run_id.as_str().to_string())
+        .bind(exp_id.get())
+        .bind(run_name.clone())
+        .bind(user)
+        .bind(start)
+        .bind(artifact_uri)
+        .execute(tx.conn())
+        .await
+        .map_err(map_sqlx)?;
+        let mut tags = new.tags;
+        if !tags.iter().any(|t| t.key.as_str() == TAG_RUN_NAME) {
+            tags.push(Tag::parse(TAG_RUN_NAME, run_name.clone())?);
+        }
+        for t in &tags {
+            KvTable::RunTags.upsert(tx.conn(), KvOwner::Text(run_id.as_str()), t).await?;
+        }
+        let after = json(&serde_json::json!({"experiment_id": exp_id, "run_name": run_name}));
+        tx.audit(actor.name(), "run.create", subject(&run_id), "null".into(), after).await?;
+        tx.commit().await?;
+        self.get_run(&run_id).await
+    }
+
+    fn run_info(row: &AnyRow) -> Result<RunInfo> {
+        Ok(RunInfo {
+            run_id: rows::parsed(RunId::parse(rows::s(row, "run_id")?), "run id")?,
+            experiment_id: ExperimentId::new(rows::i(row, "experiment_id")?)?,
+            run_name: rows::s(row, "name")?,
+            user_id: rows::s(row, "user_id")?,
+            status: rows::parsed(rows::s(row, "status")?.parse::<RunStatus>(), "run status")?,
+            start_time: rows::i(row, "start_time")?,
+            end_time: rows::oi(row, "end_time")?,
+            artifact_uri: rows::s(row, "artifact_uri")?,
+            lifecycle_stage: LifecycleStage::parse(&rows::s(row, "lifecycle_stage")?)
+                .ok_or_else(|| Error::Internal("stored lifecycle stage is invalid".into()))?,
+        })
+    }
+
+    pub async fn get_run(&self, run_id: &RunId) -> Result<Run> {
+        let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
+        load_run(&mut conn, run_id).await
+    }
+
+    /// The runs of an experiment, newest first (the dashboard's and the demo's view; MLflow
+    /// search with filters builds on the same rows).
+    pub async fn list_runs(&self, experiment_id: ExperimentId, limit: i64) -> Result<Vec<Run>> {
+        let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
+        let ids = sqlx::query(
+            "SELECT run_id FROM runs WHERE experiment_id = $1 AND lifecycle_stage = 'active' \
+             ORDER BY start_time DESC, run_id LIMIT $2",
+        )
+        .bind(experiment_id.get())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_sqlx)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for r in &ids {
+            let id = rows::parsed(RunId::parse(rows::s(r, "run_id")?), "run id")?;
+            out.push(load_run(&mut conn, &id).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn update_run(
+        &self,
+        actor: &Actor,
+        run_id: &RunId,
+        status: Option<RunStatus>,
+        end_time: Option<Millis>,
+        run_name: Option<String>,
+    ) -> Result<RunInfo> {
+        let before = self.get_run(run_id).await?.info;
+        let mut tx = self.store.begin_write().await?;
+        ensure_active(tx.conn(), run_id).await?;
+        let status = status.unwrap_or(before.status);
+        let end_time = end_time.or(before.end_time).or_else(|| status.is_terminal().then(now_millis));
+        let name = run_name.filter(|n| !n.is_empty()).unwrap_or_else(|| before.run_name.clone());
+        sqlx::query("UPDATE runs SET status = $1, end_time = $2, name = $3 WHERE run_id = $4")
+            .bind(status.as_str())
+            .bind(end_time)
+            .bind(name.clone())
+            .bind(run_id.as_str().to_string())
+            .execute(tx.conn())
+            .await
+            .map_err(map_sqlx)?;
+        if name != before.run_name {
+            KvTable::RunTags.upsert(tx.conn(), KvOwner::Text(run_id.as_str()), &Tag::parse(TAG_RUN_NAME, name.clone())?).await?;
+        }
+        let b = json(&serde_json::json!({"status": before.status.as_str(), "end_time": before.end_time, "run_name": before.run_name}));
+        let a = json(&serde_json::json!({"status": status.as_str(), "end_time": end_time, "run_name": name}));
+        tx.audit(actor.name(), "run.update", subject(run_id), b, a).await?;
+        tx.commit().await?;
+        Ok(self.get_run(run_id).await?.info)
+    }
+
+    async fn set_run_stage(&self, actor: &Actor, run_id: &RunId, to: LifecycleStage) -> Result<()> {
+        let before = self.get_run(run_id).await?.info;
+        let mut tx = self.store.begin_write().await?;
+        let deleted_time = (to == LifecycleStage::Deleted).then(now_millis);
+        sqlx::query("UPDATE runs SET lifecycle_stage = $1, deleted_time = $2 WHERE run_id = $3")
+            .bind(to.as_str())
+            .bind(deleted_time)
+            .bind(run_id.as_str().to_string())
+            .execute(tx.conn())
+            .await
+            .map_err(map_sqlx)?;
+        let action = if to == LifecycleStage::Deleted { "run.delete" } else { "run.restore" };
+        tx.audit(actor.name(), action, subject(run_id), json(&before.lifecycle_stage), json(&to)).await?;
+        tx.commit().await
+    }
+
+    pub async fn delete_run(&self, actor: &Actor, run_id: &RunId) -> Result<()> {
+        self.set_run_stage(actor, run_id, LifecycleStage::Deleted).await
+    }
+
+    pub async fn restore_run(&self, actor: &Actor, run_id: &RunId) -> Result<()> {
+        self.set_run_stage(actor, run_id, LifecycleStage::Active).await
+    }
+
+    /// Logs metrics, params and tags in one transaction with one audit event. Params are
+    /// write-once: logging a different value for an existing key is refused (MLflow's rule).
+    pub async fn log_batch(&self, actor: &Actor, run_id: &RunId, metrics: &[Metric], params: &[Tag], tags: &[Tag]) -> Result<()> {
+        if metrics.len() > MAX_BATCH_METRICS || params.len() > MAX_BATCH_PARAMS || tags.len() > MAX_BATCH_TAGS {
+            return Err(Error::invalid(format!(
+                "A batch may hold at most {MAX_BATCH_METRICS} metrics, {MAX_BATCH_PARAMS} params and {MAX_BATCH_TAGS} tags"
+            )));
+        }
+        let mut tx = self.store.begin_write().await?;
+        ensure_active(tx.conn(), run_id).await?;
+        insert_params(&mut tx, run_id, params).await?;
+        for t in tags {
+            KvTable::RunTags.upsert(tx.conn(), KvOwner::Text(run_id.as_str()), t).await?;
+        }
+        insert_metrics(&mut tx, run_id, metrics).await?;
+        let after = json(&serde_json::json!({
+            "metrics": metrics.len(), "params": params.iter().map(|p| (p.key.as_str(), p.value.as_str())).collect::<std::collections::BTreeMap<_, _>>(),
+            "tags": tags.iter().map(|t| t.key.as_str()).collect::<Vec<_>>(),
+        }));
+        tx.audit(actor.name(), "run.log_batch", subject(run_id), "null".into(), after).await?;
+        tx.commit().await
+    }
+
+    pub async fn set_run_tag(&self, actor: &Actor, run_id: &RunId, tag: Tag) -> Result<()> {
+        self.log_batch(actor, run_id, &[], &[], std::slice::from_ref(&tag)).await
+    }
+
+    pub async fn delete_run_tag(&self, actor: &Actor, run_id: &RunId, key: &str) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        ensure_active(tx.conn(), run_id).await?;
+        if !KvTable::RunTags.delete(tx.conn(), KvOwner::Text(run_id.as_str()), key).await? {
+            return Err(Error::NotFound(format!("No tag with name: {key} in run with id {run_id}")));
+        }
+        tx.audit(actor.name(), "run.delete_tag", subject(run_id), json(&key), "null".into()).await?;
+        tx.commit().await
+    }
+
+    /// Records dataset inputs; a dataset is identified by (experiment, name, digest) and stored once.
+    pub async fn log_inputs(&self, actor: &Actor, run_id: &RunId, inputs: &[DatasetInput]) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        let exp_id = ensure_active(tx.conn(), run_id).await?;
+        for input in inputs {
+            let d = &input.dataset;
+            sqlx::query(
+                "INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (experiment_id, name, digest) DO NOTHING",
+            )
+            .bind(exp_id)
+            .bind(d.name.clone())
+            .bind(d.digest.clone())
+            .bind(d.source_type.clone())
+            .bind(d.source.clone())
+            .bind(d.schema.clone())
+            .bind(d.profile.clone())
+            .execute(tx.conn())
+            .await
+            .map_err(map_sqlx)?;
+            let row = sqlx::query("SELECT id FROM datasets WHERE experiment_id = $1 AND name = $2 AND digest = $3")
+                .bind(exp_id)
+                .bind(d.name.clone())
+                .bind(d.digest.clone())
+                .fetch_one(tx.conn())
+                .await
+                .map_err(map_sqlx)?;
+            sqlx::query(
+                "INSERT INTO run_inputs (run_id, dataset_id, tags_json) VALUES ($1, $2, $3) \
+                 ON CONFLICT (run_id, dataset_id) DO UPDATE SET tags_json = excluded.tags_json",
+            )
+            .bind(run_id.as_str().to_string())
+            .bind(rows::i(&row, "id")?)
+            .bind(json(&input.tags))
+            .execute(tx.conn())
+            .await
+            .map_err(map_sqlx)?;
+        }
+        let after = json(&inputs.iter().map(|i| (&i.dataset.name, &i.dataset.digest)).collect::<Vec<_>>());
+        tx.audit(actor.name(), "run.log_inputs", subject(run_id), "null".into(), after).await?;
+        tx.commit().await
+    }
+
+    /// Every observation of one metric, in step then timestamp order.
+    pub async fn metric_history(&self, run_id: &RunId, key: &Key) -> Result<Vec<Metric>> {
+        self.get_run(run_id).await?;
+        let rows = sqlx::query(
+            "SELECT key, value, is_nan, timestamp, step FROM metrics WHERE run_id = $1 AND key = $2 \
+             ORDER BY step, timestamp",
+        )
+        .bind(run_id.as_str().to_string())
+        .bind(key.as_str().to_string())
+        .fetch_all(self.store.pool())
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter().map(metric_from_row).collect()
+    }
+}
+
+fn generated_name(run_id: &RunId) -> String {
+    const ADJ: [&str; 8] = ["brave", "calm", "eager", "gentle", "keen", "lucid", "merry", "quiet"];
+    const NOUN: [&str; 8] = ["otter", "falcon", "maple", "comet", "heron", "cedar", "lynx", "delta"];
+    let b = run_id.as_str().as_bytes();
+    format!("{}-{}-{}", ADJ[(b[0] % 8) as usize], NOUN[(b[1] % 8) as usize], &run_id.as_str()[..3])
+}
+
+/// Refuses writes to a missing or deleted run; returns its experiment id.
+async fn ensure_active(conn: &mut AnyConnection, run_id: &RunId) -> Result<i64> {
+    let row = sqlx::query("SELECT experiment_id, lifecycle_stage FROM runs WHERE run_id = $1")
+        .bind(run_id.as_str().to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_sqlx)?
+        .ok_or_else(|| Error::NotFound(format!("Run with id={run_id} not found")))?;
+    if rows::s(&row, "lifecycle_stage")? != "active" {
+        return Err(Error::invalid(format!(
+            "The run {run_id} must be in the 'active' state. Current state is deleted."
+        )));
+    }
+    rows::i(&row, "experiment_id")
+}
+
+async fn insert_params(tx: &mut WriteTx, run_id: &RunId, params: &[Tag]) -> Result<()> {
+    for p in params {
+        let existing = sqlx::query("SELECT value FROM run_params WHERE run_id = $1 AND key = $2")
+            .bind(run_id.as_str().to_string())
+            .bind(p.key.as_str().to_string())
+            .fetch_optional(tx.conn())
+            .await
+            .map_err(map_sqlx)?;
+        match existing {
+            Some(row) => {
+                let old = rows::s(&row, "value")?;
+                if old != p.value {
+                    return Err(Error::invalid(format!(
+                        "Changing param values is not allowed. Param with key='{}' was already logged with value='{old}' for run ID='{run_id}'. Attempted logging new value '{}'.",
+                        p.key, p.value
+                    )));
+                }
+            }
+            None => {
+                sqlx::query("INSERT INTO run_params (run_id, key, value) VALUES ($1, $2, $3)")
+                    .bind(run_id.as_str().to_string())
+                    .bind(p.key.as_str().to_string())
+                    .bind(p.value.clone())
+                    .execute(tx.conn())
+                    .await
+                    .map_err(map_sqlx)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Appends metric history and keeps `latest_metrics` at the highest (step, timestamp).
+async fn insert_metrics(tx: &mut WriteTx, run_id: &RunId, metrics: &[Metric]) -> Result<()> {
+    if metrics.is_empty() {
+        return Ok(());
+    }
+    // Multi-row inserts: one statement per chunk instead of one per metric.
+    for chunk in metrics.chunks(100) {
+        let mut sql = String::from("INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES ");
+        for i in 0..chunk.len() {
+            let b = i * 6;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for m in chunk {
+            let (v, nan) = stored_value(m.value);
+            q = q.bind(run_id.as_str().to_string()).bind(m.key.as_str().to_string()).bind(v).bind(nan).bind(m.timestamp).bind(m.step);
+        }
+        q.execute(tx.conn()).await.map_err(map_sqlx)?;
+    }
+    // The latest value per key within this batch, then one upsert per key that only wins
+    // when it is newer than what is stored.
+    let mut latest: std::collections::BTreeMap<&str, &Metric> = std::collections::BTreeMap::new();
+    for m in metrics {
+        let e = latest.entry(m.key.as_str()).or_insert(m);
+        if (m.step, m.timestamp) >= (e.step, e.timestamp) {
+            *e = m;
+        }
+    }
+    for m in latest.values() {
+        let (v, nan) = stored_value(m.value);
+        sqlx::query(
+            "INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, \
+             timestamp = excluded.timestamp, step = excluded.step \
+             WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)",
+        )
+        .bind(run_id.as_str().to_string())
+        .bind(m.key.as_str().to_string())
+        .bind(v)
+        .bind(nan)
+        .bind(m.timestamp)
+        .bind(m.step)
+        .execute(tx.conn())
+        .await
+        .map_err(map_sqlx)?;
+    }
+    Ok(())
+}
+
+/// NaN cannot be stored portably as a REAL: keep it as NULL plus a flag. Infinities are fine.
+fn stored_value(v: f64) -> (Option<f64>, bool) {
+    if v.is_nan() {
+        (None, true)
+    } else {
+        (Some(v), false)
+    }
+}
+
+fn metric_from_row(r: &AnyRow) -> Result<Metric> {
+    let nan = rows::b(r, "is_nan")?;
+    Ok(Metric {
+        key: rows::parsed(Key::parse(rows::s(r, "key")?), "metric key")?,
+        value: if nan { f64::NAN } else { rows::of(r, "value")?.unwrap_or(f64::NAN) },
+        timestamp: rows::i(r, "timestamp")?,
+        step: rows::i(r, "step")?,
+    })
+}
+
+pub(crate) async fn load_run(conn: &mut AnyConnection, run_id: &RunId) -> Result<Run> {
+    let row = sqlx::query("SELECT * FROM runs WHERE run_id = $1")
+        .bind(run_id.as_str().to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_sqlx)?
+        .ok_or_else(|| Error::NotFound(format!("Run with id={run_id} not found")))?;
+    let info = Registry::run_info(&row)?;
+    let owner = KvOwner::Text(run_id.as_str());
+    let params = KvTable::RunParams.load(conn, owner).await?;
+    let tags = KvTable::RunTags.load(conn, owner).await?;
+    let metric_rows = sqlx::query("SELECT key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_id = $1 ORDER BY key")
+        .bind(run_id.as_str().to_string())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_sqlx)?;
+    let metrics = metric_rows.iter().map(metric_from_row).collect::<Result<Vec<_>>>()?;
+    let input_rows = sqlx::query(
+        "SELECT d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags_json \
+         FROM run_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id = $1 ORDER BY d.name",
+    )
+    .bind(run_id.as_str().to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(map_sqlx)?;
+    let mut inputs = Vec::with_capacity(input_rows.len());
+    for r in &input_rows {
+        inputs.push(DatasetInput {
+            dataset: Dataset {
+                name: rows::s(r, "name")?,
+                digest: rows::s(r, "digest")?,
+                source_type: rows::s(r, "source_type")?,
+                source: rows::s(r, "source")?,
+                schema: rows::os(r, "schema")?,
+                profile: rows::os(r, "profile")?,
+            },
+            tags: rows::parsed(serde_json::from_str(&rows::s(r, "tags_json")?), "input tags")?,
+        });
+    }
+    Ok(Run { info, metrics, params, tags, inputs })
+}

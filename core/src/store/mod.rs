@@ -1,0 +1,266 @@
+//! The store: one sqlx `Any` pool over SQLite or PostgreSQL, each with its own embedded
+//! migrations; write transactions that cannot deadlock; the audit append that every write
+//! transaction ends with; and the single mapping from sqlx errors to domain errors.
+use crate::audit::{chain_hash, AuditRecord};
+use crate::error::{Error, Result};
+use crate::time::now_millis;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor, Row};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub mod rows;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL, with its password redacted in `Debug`/`Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseUrl(url.to_string()))
+        } else {
+            Err(Error::invalid("database URL must start with sqlite: or postgres://"))
+        }
+    }
+    /// The SQLite file inside a data directory.
+    pub fn sqlite_in(dir: &Path) -> Self {
+        DatabaseUrl(format!("sqlite://{}?mode=rwc", dir.join("pedigree.db").display()))
+    }
+    pub fn backend(&self) -> Backend {
+        if self.0.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The URL with any password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(s), Some(at)) if at > s => {
+                let creds = &self.0[s + 3..at];
+                match creds.find(':') {
+                    Some(c) => format!("{}{}:***{}", &self.0[..s + 3], &creds[..c], &self.0[at..]),
+                    None => self.0.clone(),
+                }
+            }
+            _ => self.0.clone(),
+        }
+    }
+}
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// The database handle. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite has one writer: taking this lock before `BEGIN IMMEDIATE` means writers queue
+    /// in the process instead of spinning on SQLITE_BUSY, and no read-to-write upgrade can
+    /// deadlock. PostgreSQL serialises on row locks instead.
+    writer: Arc<Mutex<()>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish()
+    }
+}
+
+impl Store {
+    /// Connects and runs the backend's embedded migrations. A migration failure is fatal.
+    pub async fn open(url: &DatabaseUrl) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = url.backend();
+        let opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let pool = match backend {
+            Backend::Sqlite => {
+                opts.max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url.expose())
+                    .await
+            }
+            Backend::Postgres => opts.max_connections(16).connect(url.expose()).await,
+        }
+        .map_err(|e| Error::Internal(format!("cannot connect to {}: {e}", url.redacted())))?;
+        let store = Store { pool, backend, writer: Arc::new(Mutex::new(())) };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| Error::Internal(format!("database migration failed: {e}")))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction. Every write transaction must end with exactly one
+    /// `WriteTx::audit` before `commit`.
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        let (guard, tx) = match self.backend {
+            Backend::Sqlite => {
+                let guard = self.writer.clone().lock_owned().await;
+                (Some(guard), self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)?)
+            }
+            Backend::Postgres => (None, self.pool.begin().await.map_err(map_sqlx)?),
+        };
+        Ok(WriteTx { tx, backend: self.backend, audited: false, _guard: guard })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A write transaction. Dropping it without `commit` rolls everything back, audit included.
+pub struct WriteTx {
+    pub tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    audited: bool,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Appends the one audit event of this transaction to the hash chain. The chain head is
+    /// locked until commit, so concurrent writers append in a single order.
+    pub async fn audit(&mut self, actor: &str, action: &str, subject: String, before: String, after: String) -> Result<i64> {
+        let head_sql = match self.backend {
+            Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+            Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+        };
+        let head = sqlx::query(head_sql).fetch_one(&mut *self.tx).await.map_err(map_sqlx)?;
+        let prev_seq: i64 = head.try_get("seq").map_err(map_sqlx)?;
+        let prev_hash: String = head.try_get("hash").map_err(map_sqlx)?;
+        let seq = prev_seq + 1;
+        let at = now_millis();
+        let record = AuditRecord { actor: actor.to_string(), action: action.to_string(), subject, before, after };
+        let hash = chain_hash(&prev_hash, seq, at, &record);
+        sqlx::query(
+            "INSERT INTO audit_events (seq, at, actor, action, subject, before, after, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(seq)
+        .bind(at)
+        .bind(record.actor)
+        .bind(record.action)
+        .bind(record.subject)
+        .bind(record.before)
+        .bind(record.after)
+        .bind(prev_hash)
+        .bind(hash.clone())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_sqlx)?;
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(hash)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_sqlx)?;
+        self.audited = true;
+        Ok(seq)
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        if !self.audited {
+            // A write without its audit event must never reach the database.
+            return Err(Error::Internal("write transaction committed without an audit event".into()));
+        }
+        self.tx.commit().await.map_err(map_sqlx)
+    }
+}
+
+/// The one mapping from sqlx errors to domain errors. Constraint violations name no SQL;
+/// callers that know what was duplicated say so with `or_exists`.
+pub fn map_sqlx(e: sqlx::Error) -> Error {
+    match &e {
+        sqlx::Error::RowNotFound => Error::NotFound("not found".into()),
+        sqlx::Error::Database(db) if db.is_unique_violation() => Error::AlreadyExists("already exists".into()),
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            Error::FailedPrecondition("a referenced resource does not exist or is still referenced".into())
+        }
+        sqlx::Error::Database(db) if db.message().contains("database is locked") || db.code().as_deref() == Some("40001") => {
+            Error::Unavailable("the database is busy; retry".into())
+        }
+        sqlx::Error::PoolTimedOut => Error::Unavailable("the database is busy; retry".into()),
+        _ => {
+            tracing::error!(error = %e, "database error");
+            Error::Internal("internal database error".into())
+        }
+    }
+}
+
+/// Replaces a generic `AlreadyExists` with a message that names the resource.
+pub fn or_exists(e: Error, msg: impl FnOnce() -> String) -> Error {
+    match e {
+        Error::AlreadyExists(_) => Error::AlreadyExists(msg()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_redacts_password() {
+        let u = DatabaseUrl::parse("postgres://alice:s3cret@db:5432/reg").unwrap();
+        assert_eq!(u.redacted(), "postgres://alice:***@db:5432/reg");
+        assert!(!format!("{u:?}").contains("s3cret"));
+        assert_eq!(u.backend(), Backend::Postgres);
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+    }
+}

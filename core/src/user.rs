@@ -1,0 +1,45 @@
+//! Users and the actor of every change.
+use crate::names::UserName;
+use crate::time::Millis;
+use serde::{Deserialize, Serialize};
+
+/// Who is making a change. Every mutation takes one, and the audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user: UserName,
+}
+
+impl Actor {
+    pub fn new(user: UserName) -> Self {
+        Actor { user }
+    }
+    /// The actor for changes the server makes on its own (migrations, demo loading).
+    pub fn system() -> Self {
+        Actor { user: UserName::parse("system").expect("static name is valid") }
+    }
+    pub fn name(&self) -> &str {
+        self.user.as_str()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub name: UserName,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub created_at: Millis,
+}
+
+/// A freshly created API token: the secret is shown once and only its hash is stored.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedToken {
+    pub id: i64,
+    pub user: UserName,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken").field("id", &self.id).field("user", &self.user).field("secret", &"[redacted]").finish()
+    }
+}

@@ -1,0 +1,158 @@
+//! The `pedigree` command line: every subcommand takes the same `--config`, `--data` and
+//! `--database-url`, layered over the file and `PEDIGREE_*` environment.
+use crate::config::{Config, Layer};
+use crate::startup::Application;
+use clap::{Args, Parser, Subcommand};
+use pedigree_core::audit::VerifyOutcome;
+use pedigree_core::service::Registry;
+use pedigree_core::user::Actor;
+use pedigree_core::UserName;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "pedigree", version, about = "Pedigree: a self-hosted model registry with an MLflow-compatible API")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// A TOML configuration file (keys: data_dir, host, port, database_url, site_root, max_body_bytes).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Data directory: the SQLite database (unless --database-url) and the artifact blobs.
+    #[arg(long = "data", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// postgres://user:pass@host/db, or sqlite:path. Defaults to <data>/pedigree.db.
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and the API.
+    Serve {
+        #[arg(long)]
+        host: Option<IpAddr>,
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Load the demo registry into an empty data directory, then exit.
+    Demo,
+    /// Audit log commands.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Create a user.
+    User {
+        name: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Issue an API token for a user; the secret is printed once.
+    Token {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; names the first bad event and exits 1 if it is broken.
+    Verify,
+}
+
+impl Cli {
+    /// Resolves the configuration layers: defaults → file → environment → flags.
+    pub fn config(&self) -> Result<Config, String> {
+        let file = match &self.global.config {
+            Some(p) => Layer::from_file(p)?,
+            None => Layer::default(),
+        };
+        let env = Layer::from_env(|k| std::env::var(k).ok())?;
+        let (host, port) = match &self.command {
+            Command::Serve { host, port } => (*host, *port),
+            _ => (None, None),
+        };
+        let flags = Layer {
+            data_dir: self.global.data_dir.clone(),
+            database_url: self.global.database_url.clone(),
+            host,
+            port,
+            ..Layer::default()
+        };
+        Layer::default().merge(file).merge(env).merge(flags).resolve()
+    }
+}
+
+async fn open(config: &Config) -> Result<Registry, String> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    Registry::open(&config.database_url, &config.data_dir).await.map_err(|e| e.to_string())
+}
+
+/// Runs a command; the `Ok` value is the process exit code.
+pub async fn run(cli: Cli) -> Result<i32, String> {
+    let config = cli.config()?;
+    match cli.command {
+        Command::Serve { .. } => {
+            let app = Application::build(&config).await?;
+            tracing::info!(addr = %app.local_addr(), database = %config.database_url, data = %config.data_dir.display(), "Pedigree is serving");
+            println!("Pedigree is serving on http://{}", app.local_addr());
+            app.run_until_stopped().await.map_err(|e| e.to_string())?;
+            Ok(0)
+        }
+        Command::Migrate => {
+            open(&config).await?;
+            println!("database is up to date ({})", config.database_url);
+            Ok(0)
+        }
+        Command::Demo => {
+            let reg = open(&config).await?;
+            if !reg.list_model_summaries().await.map_err(|e| e.to_string())?.is_empty() {
+                return Err("the registry already has models; the demo loads only into an empty one".into());
+            }
+            let started = std::time::Instant::now();
+            let n = pedigree_core::demo::load(&reg).await.map_err(|e| e.to_string())?;
+            println!("demo registry loaded: {n} model versions in {:.1} s into {}", started.elapsed().as_secs_f64(), config.data_dir.display());
+            Ok(0)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let reg = open(&config).await?;
+            match reg.verify_audit().await.map_err(|e| e.to_string())? {
+                VerifyOutcome::Ok { events, head } => {
+                    println!("audit log OK: {events} events, head {head}");
+                    Ok(0)
+                }
+                VerifyOutcome::Broken { seq, reason } => {
+                    println!("audit log BROKEN at event {seq}: {reason}");
+                    Ok(1)
+                }
+            }
+        }
+        Command::User { name, display_name, admin } => {
+            let reg = open(&config).await?;
+            let name = UserName::parse(name).map_err(|e| e.to_string())?;
+            reg.create_user(&Actor::system(), name.clone(), display_name, admin).await.map_err(|e| e.to_string())?;
+            println!("user {name} created");
+            Ok(0)
+        }
+        Command::Token { user, label } => {
+            let reg = open(&config).await?;
+            let user = UserName::parse(user).map_err(|e| e.to_string())?;
+            let t = reg.issue_token(&Actor::system(), &user, &label).await.map_err(|e| e.to_string())?;
+            println!("{}", t.secret);
+            Ok(0)
+        }
+    }
+}

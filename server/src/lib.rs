@@ -1,0 +1,11 @@
+//! Pedigree's server as a library: configuration, startup and the router, so tests spawn
+//! the real application on port 0 and the binary is a thin CLI over it.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod routes;
+pub mod startup;
+
+pub use config::Config;
+pub use startup::Application;
