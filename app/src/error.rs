@@ -1,8 +1,8 @@
 //! The dashboard's error: the domain error by meaning, plus transport failures. Mapped from
 //! `pedigree_core::Error` once, here.
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum UiError {
@@ -14,7 +14,9 @@ pub enum UiError {
     Denied(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("Something went wrong on the server. Try again; if it persists, check the server log.")]
+    #[error(
+        "Something went wrong on the server. Try again; if it persists, check the server log."
+    )]
     Internal,
     #[error("Could not reach the server: {0}")]
     Transport(String),

@@ -17,7 +17,12 @@ pub const MAX_ARTIFACT_PATH_LEN: usize = 1024;
 impl ArtifactPath {
     /// Parses an already percent-decoded path (axum's extractors decode once).
     pub fn parse(raw: &str) -> Result<Self> {
-        let bad = |why: &str| Err(Error::invalid(format!("Invalid artifact path '{}': {why}", raw.escape_debug())));
+        let bad = |why: &str| {
+            Err(Error::invalid(format!(
+                "Invalid artifact path '{}': {why}",
+                raw.escape_debug()
+            )))
+        };
         if raw.is_empty() {
             return bad("empty");
         }
@@ -33,7 +38,10 @@ impl ArtifactPath {
         // Anything still percent-encoded after the one decode is a second encoding layer:
         // refuse encoded '.', '/' and '\' outright (the double-decoding lesson).
         let lower = raw.to_ascii_lowercase();
-        if ["%2e", "%2f", "%5c", "%25"].iter().any(|e| lower.contains(e)) {
+        if ["%2e", "%2f", "%5c", "%25"]
+            .iter()
+            .any(|e| lower.contains(e))
+        {
             return bad("encoded path characters are not allowed");
         }
         if raw.starts_with('/') {
@@ -66,7 +74,8 @@ impl ArtifactPath {
 
     /// True when `self` is `dir` or lies below it.
     pub fn is_within(&self, dir: &ArtifactPath) -> bool {
-        self.0 == dir.0 || (self.0.starts_with(&dir.0) && self.0.as_bytes().get(dir.0.len()) == Some(&b'/'))
+        self.0 == dir.0
+            || (self.0.starts_with(&dir.0) && self.0.as_bytes().get(dir.0.len()) == Some(&b'/'))
     }
 }
 

@@ -31,11 +31,41 @@ struct DemoModel {
 }
 
 const MODELS: [DemoModel; 5] = [
-    DemoModel { name: "fraud-detector", description: "Flags card transactions for manual review.", versions: 12, dataset: "transactions-2026q3", hardware: "1x A100 40GB" },
-    DemoModel { name: "churn-predictor", description: "Predicts subscription churn 30 days ahead.", versions: 8, dataset: "subscribers-weekly", hardware: "8 vCPU" },
-    DemoModel { name: "credit-risk", description: "Probability of default for loan applications.", versions: 6, dataset: "applications-2019-2026", hardware: "2x L4" },
-    DemoModel { name: "demand-forecast", description: "Daily demand per store and product family.", versions: 15, dataset: "sales-daily", hardware: "16 vCPU" },
-    DemoModel { name: "search-ranker", description: "Re-ranks search results by predicted click-through.", versions: 5, dataset: "clicks-sessions", hardware: "4x H100" },
+    DemoModel {
+        name: "fraud-detector",
+        description: "Flags card transactions for manual review.",
+        versions: 12,
+        dataset: "transactions-2026q3",
+        hardware: "1x A100 40GB",
+    },
+    DemoModel {
+        name: "churn-predictor",
+        description: "Predicts subscription churn 30 days ahead.",
+        versions: 8,
+        dataset: "subscribers-weekly",
+        hardware: "8 vCPU",
+    },
+    DemoModel {
+        name: "credit-risk",
+        description: "Probability of default for loan applications.",
+        versions: 6,
+        dataset: "applications-2019-2026",
+        hardware: "2x L4",
+    },
+    DemoModel {
+        name: "demand-forecast",
+        description: "Daily demand per store and product family.",
+        versions: 15,
+        dataset: "sales-daily",
+        hardware: "16 vCPU",
+    },
+    DemoModel {
+        name: "search-ranker",
+        description: "Re-ranks search results by predicted click-through.",
+        versions: 5,
+        dataset: "clicks-sessions",
+        hardware: "4x H100",
+    },
 ];
 
 /// Steps of each run's metric curves.
@@ -46,17 +76,47 @@ pub async fn load(reg: &Registry) -> Result<usize> {
     let system = Actor::system();
     let alice = Actor::new(UserName::parse("alice")?);
     let bob = Actor::new(UserName::parse("bob")?);
-    reg.create_user(&system, alice.user.clone(), "Alice Martin (ML engineer)".into(), false).await?;
-    reg.create_user(&system, bob.user.clone(), "Bob Okafor (approver)".into(), false).await?;
-    reg.create_user(&system, UserName::parse("carol")?, "Carol Diaz (manager)".into(), true).await?;
+    reg.create_user(
+        &system,
+        alice.user.clone(),
+        "Alice Martin (ML engineer)".into(),
+        false,
+    )
+    .await?;
+    reg.create_user(
+        &system,
+        bob.user.clone(),
+        "Bob Okafor (approver)".into(),
+        false,
+    )
+    .await?;
+    reg.create_user(
+        &system,
+        UserName::parse("carol")?,
+        "Carol Diaz (manager)".into(),
+        true,
+    )
+    .await?;
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let day = 86_400_000i64;
     let t0 = now_millis() - 90 * day;
     let mut total = 0;
     for (mi, m) in MODELS.iter().enumerate() {
-        let exp = reg.create_experiment(&alice, ExperimentName::parse(m.name)?, vec![Tag::parse("team", "risk-ml")?]).await?;
+        let exp = reg
+            .create_experiment(
+                &alice,
+                ExperimentName::parse(m.name)?,
+                vec![Tag::parse("team", "risk-ml")?],
+            )
+            .await?;
         let name = ModelName::parse(m.name)?;
-        reg.create_registered_model(&alice, name.clone(), m.description.into(), vec![Tag::parse("owner", "alice")?]).await?;
+        reg.create_registered_model(
+            &alice,
+            name.clone(),
+            m.description.into(),
+            vec![Tag::parse("owner", "alice")?],
+        )
+        .await?;
         let mut best = 0.0f64;
         let mut champion = None;
         for v in 1..=m.versions {
@@ -93,9 +153,25 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                 let p = step as f64 / DEMO_STEPS as f64;
                 let ts = start + step * 1_000;
                 let noise = (rng.next() - 0.5) * 0.02;
-                metrics.push(Metric { key: Key::parse("loss")?, value: 1.2 * (-4.0 * p).exp() + (1.0 - quality) + noise, timestamp: ts, step });
-                metrics.push(Metric { key: Key::parse("accuracy")?, value: (quality * (1.0 - (-5.0 * p).exp()) + noise).clamp(0.0, 1.0), timestamp: ts, step });
-                metrics.push(Metric { key: Key::parse("auc")?, value: (0.5 + (quality - 0.5) * (1.0 - (-6.0 * p).exp()) + noise / 2.0).clamp(0.0, 1.0), timestamp: ts, step });
+                metrics.push(Metric {
+                    key: Key::parse("loss")?,
+                    value: 1.2 * (-4.0 * p).exp() + (1.0 - quality) + noise,
+                    timestamp: ts,
+                    step,
+                });
+                metrics.push(Metric {
+                    key: Key::parse("accuracy")?,
+                    value: (quality * (1.0 - (-5.0 * p).exp()) + noise).clamp(0.0, 1.0),
+                    timestamp: ts,
+                    step,
+                });
+                metrics.push(Metric {
+                    key: Key::parse("auc")?,
+                    value: (0.5 + (quality - 0.5) * (1.0 - (-6.0 * p).exp()) + noise / 2.0)
+                        .clamp(0.0, 1.0),
+                    timestamp: ts,
+                    step,
+                });
             }
             reg.log_batch(&alice, &id, &[], &params, &[]).await?;
             for chunk in metrics.chunks(900) {
@@ -120,17 +196,36 @@ pub async fn load(reg: &Registry) -> Result<usize> {
             .await?;
             let root = ArtifactPath::parse(&format!("{exp}/{id}/artifacts"))?;
             let mlmodel = format!("artifact_path: model\nflavors:\n  sklearn:\n    sklearn_version: 1.9.1\nrun_id: {id}\n");
-            let weights: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(v * 2654435761) >> 13) as u8).collect();
+            let weights: Vec<u8> = (0..4096u32)
+                .map(|i| (i.wrapping_mul(v.wrapping_mul(2_654_435_761)) >> 13) as u8)
+                .collect();
             for (path, bytes) in [
                 ("model/MLmodel", mlmodel.into_bytes()),
                 ("model/model.pkl", weights),
                 // The same bytes in every version: stored once.
-                ("model/requirements.txt", b"scikit-learn==1.9.1\npandas==2.3.3\n".to_vec()),
+                (
+                    "model/requirements.txt",
+                    b"scikit-learn==1.9.1\npandas==2.3.3\n".to_vec(),
+                ),
             ] {
                 let p = ArtifactPath::parse(path)?;
-                reg.put_artifact(&alice, &root, &p, Box::pin(std::io::Cursor::new(bytes)), None).await?;
+                reg.put_artifact(
+                    &alice,
+                    &root,
+                    &p,
+                    Box::pin(std::io::Cursor::new(bytes)),
+                    None,
+                )
+                .await?;
             }
-            reg.update_run(&alice, &id, Some(RunStatus::Finished), Some(start + DEMO_STEPS * 1_000 + 42_000), None).await?;
+            reg.update_run(
+                &alice,
+                &id,
+                Some(RunStatus::Finished),
+                Some(start + DEMO_STEPS * 1_000 + 42_000),
+                None,
+            )
+            .await?;
             let mv = reg
                 .create_model_version(
                     &alice,
@@ -149,18 +244,27 @@ pub async fn load(reg: &Registry) -> Result<usize> {
             total += 1;
             // A lifecycle: every third version goes through Staging; the best so far is promoted.
             if v % 3 == 0 || v == m.versions {
-                reg.transition_stage(&bob, &name, mv.version, Stage::Staging, false).await?;
+                reg.transition_stage(&bob, &name, mv.version, Stage::Staging, false)
+                    .await?;
             }
             if quality > best && (v % 2 == 0 || v == m.versions) {
                 best = quality;
-                reg.transition_stage(&bob, &name, mv.version, Stage::Production, true).await?;
+                reg.transition_stage(&bob, &name, mv.version, Stage::Production, true)
+                    .await?;
                 champion = Some(mv.version);
             }
         }
         if let Some(c) = champion {
-            reg.set_alias(&bob, &name, AliasName::parse("champion")?, c).await?;
+            reg.set_alias(&bob, &name, AliasName::parse("champion")?, c)
+                .await?;
             if c.get() > 1 {
-                reg.set_alias(&bob, &name, AliasName::parse("challenger")?, Version::new(c.get() - 1)?).await?;
+                reg.set_alias(
+                    &bob,
+                    &name,
+                    AliasName::parse("challenger")?,
+                    Version::new(c.get() - 1)?,
+                )
+                .await?;
             }
         }
     }

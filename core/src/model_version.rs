@@ -84,7 +84,11 @@ pub fn versions_to_archive(
     if !archive_stage {
         return Vec::new();
     }
-    others.iter().filter(|(v, s)| *v != target && *s == to).map(|(v, _)| *v).collect()
+    others
+        .iter()
+        .filter(|(v, s)| *v != target && *s == to)
+        .map(|(v, _)| *v)
+        .collect()
 }
 
 #[cfg(test)]
@@ -97,21 +101,34 @@ mod rule_tests {
 
     #[test]
     fn single_production_archives_previous_even_without_flag() {
-        let others = [(v(1), Stage::Production), (v(2), Stage::Staging), (v(3), Stage::None)];
-        assert_eq!(versions_to_archive(v(3), Stage::Production, false, true, &others), vec![v(1)]);
+        let others = [
+            (v(1), Stage::Production),
+            (v(2), Stage::Staging),
+            (v(3), Stage::None),
+        ];
+        assert_eq!(
+            versions_to_archive(v(3), Stage::Production, false, true, &others),
+            vec![v(1)]
+        );
     }
 
     #[test]
     fn multi_production_keeps_others_unless_asked() {
         let others = [(v(1), Stage::Production), (v(2), Stage::Production)];
         assert!(versions_to_archive(v(3), Stage::Production, false, false, &others).is_empty());
-        assert_eq!(versions_to_archive(v(3), Stage::Production, true, false, &others), vec![v(1), v(2)]);
+        assert_eq!(
+            versions_to_archive(v(3), Stage::Production, true, false, &others),
+            vec![v(1), v(2)]
+        );
     }
 
     #[test]
     fn archive_existing_applies_to_staging_only_in_that_stage() {
         let others = [(v(1), Stage::Staging), (v(2), Stage::Production)];
-        assert_eq!(versions_to_archive(v(3), Stage::Staging, true, true, &others), vec![v(1)]);
+        assert_eq!(
+            versions_to_archive(v(3), Stage::Staging, true, true, &others),
+            vec![v(1)]
+        );
     }
 
     #[test]

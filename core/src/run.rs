@@ -29,7 +29,10 @@ impl RunStatus {
         }
     }
     pub fn is_terminal(self) -> bool {
-        matches!(self, RunStatus::Finished | RunStatus::Failed | RunStatus::Killed)
+        matches!(
+            self,
+            RunStatus::Finished | RunStatus::Failed | RunStatus::Killed
+        )
     }
 }
 
@@ -42,11 +45,9 @@ impl FromStr for RunStatus {
             "FINISHED" => RunStatus::Finished,
             "FAILED" => RunStatus::Failed,
             "KILLED" => RunStatus::Killed,
-            _ => {
-                return Err(Error::invalid(format!(
-                    "Invalid run status '{s}': expected RUNNING, SCHEDULED, FINISHED, FAILED or KILLED"
-                )))
-            }
+            _ => return Err(Error::invalid(format!(
+                "Invalid run status '{s}': expected RUNNING, SCHEDULED, FINISHED, FAILED or KILLED"
+            ))),
         })
     }
 }
@@ -123,7 +124,10 @@ pub struct Run {
 
 impl Run {
     pub fn tag(&self, key: &str) -> Option<&str> {
-        self.tags.iter().find(|t| t.key.as_str() == key).map(|t| t.value.as_str())
+        self.tags
+            .iter()
+            .find(|t| t.key.as_str() == key)
+            .map(|t| t.value.as_str())
     }
 
     pub fn provenance(&self) -> Provenance {
@@ -132,7 +136,8 @@ impl Run {
             git_commit: own(TAG_GIT_COMMIT),
             source: own(TAG_SOURCE_NAME),
             source_type: own(TAG_SOURCE_TYPE),
-            user: own(TAG_USER).or_else(|| Some(self.info.user_id.clone()).filter(|u| !u.is_empty())),
+            user: own(TAG_USER)
+                .or_else(|| Some(self.info.user_id.clone()).filter(|u| !u.is_empty())),
             hardware: own(TAG_HARDWARE),
             duration_ms: self.info.end_time.map(|e| e - self.info.start_time),
         }

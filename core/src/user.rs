@@ -15,7 +15,9 @@ impl Actor {
     }
     /// The actor for changes the server makes on its own (migrations, demo loading).
     pub fn system() -> Self {
-        Actor { user: UserName::parse("system").expect("static name is valid") }
+        Actor {
+            user: UserName::parse("system").expect("static name is valid"),
+        }
     }
     pub fn name(&self) -> &str {
         self.user.as_str()
@@ -40,6 +42,10 @@ pub struct IssuedToken {
 
 impl std::fmt::Debug for IssuedToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedToken").field("id", &self.id).field("user", &self.user).field("secret", &"[redacted]").finish()
+        f.debug_struct("IssuedToken")
+            .field("id", &self.id)
+            .field("user", &self.user)
+            .field("secret", &"[redacted]")
+            .finish()
     }
 }

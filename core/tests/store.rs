@@ -30,9 +30,13 @@ fn new_version(name: &str) -> NewModelVersion {
 }
 
 async fn model_with_versions(reg: &Registry, name: &str, n: usize) {
-    reg.create_registered_model(&alice(), model(name), String::new(), vec![]).await.unwrap();
+    reg.create_registered_model(&alice(), model(name), String::new(), vec![])
+        .await
+        .unwrap();
     for _ in 0..n {
-        reg.create_model_version(&alice(), new_version(name)).await.unwrap();
+        reg.create_model_version(&alice(), new_version(name))
+            .await
+            .unwrap();
     }
 }
 
@@ -44,11 +48,19 @@ fn v(n: i64) -> Version {
 async fn versions_are_allocated_consecutively_even_concurrently() {
     for t in registries().await {
         let reg = t.reg.clone();
-        reg.create_registered_model(&alice(), model("m"), String::new(), vec![]).await.unwrap();
+        reg.create_registered_model(&alice(), model("m"), String::new(), vec![])
+            .await
+            .unwrap();
         let tasks: Vec<_> = (0..12)
             .map(|_| {
                 let reg = reg.clone();
-                tokio::spawn(async move { reg.create_model_version(&alice(), new_version("m")).await.unwrap().version.get() })
+                tokio::spawn(async move {
+                    reg.create_model_version(&alice(), new_version("m"))
+                        .await
+                        .unwrap()
+                        .version
+                        .get()
+                })
             })
             .collect();
         let mut got = Vec::new();
@@ -66,8 +78,17 @@ async fn versions_are_allocated_consecutively_even_concurrently() {
 async fn duplicate_model_names_are_refused_by_name() {
     for t in registries().await {
         model_with_versions(&t.reg, "dup", 0).await;
-        let err = t.reg.create_registered_model(&alice(), model("dup"), String::new(), vec![]).await.unwrap_err();
-        assert_eq!(err, Error::AlreadyExists("Registered Model (name=dup) already exists.".into()), "{:?}", t.backend);
+        let err = t
+            .reg
+            .create_registered_model(&alice(), model("dup"), String::new(), vec![])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::AlreadyExists("Registered Model (name=dup) already exists.".into()),
+            "{:?}",
+            t.backend
+        );
     }
 }
 
@@ -76,15 +97,38 @@ async fn promoting_archives_the_previous_production_version_by_default() {
     for t in registries().await {
         model_with_versions(&t.reg, "fd", 3).await;
         let name = model("fd");
-        t.reg.transition_stage(&bob(), &name, v(1), Stage::Production, false).await.unwrap();
-        let tr = t.reg.transition_stage(&bob(), &name, v(2), Stage::Production, false).await.unwrap();
+        t.reg
+            .transition_stage(&bob(), &name, v(1), Stage::Production, false)
+            .await
+            .unwrap();
+        let tr = t
+            .reg
+            .transition_stage(&bob(), &name, v(2), Stage::Production, false)
+            .await
+            .unwrap();
         assert_eq!(tr.archived, vec![v(1)]);
-        assert_eq!(t.reg.get_model_version(&name, v(1)).await.unwrap().stage, Stage::Archived);
+        assert_eq!(
+            t.reg.get_model_version(&name, v(1)).await.unwrap().stage,
+            Stage::Archived
+        );
         // Rollback is one call: v1 back to Production archives v2.
-        let tr = t.reg.transition_stage(&bob(), &name, v(1), Stage::Production, true).await.unwrap();
+        let tr = t
+            .reg
+            .transition_stage(&bob(), &name, v(1), Stage::Production, true)
+            .await
+            .unwrap();
         assert_eq!(tr.archived, vec![v(2)]);
-        let latest = t.reg.get_registered_model(&name).await.unwrap().latest_versions;
-        let prod: Vec<_> = latest.iter().filter(|x| x.stage == Stage::Production).map(|x| x.version).collect();
+        let latest = t
+            .reg
+            .get_registered_model(&name)
+            .await
+            .unwrap()
+            .latest_versions;
+        let prod: Vec<_> = latest
+            .iter()
+            .filter(|x| x.stage == Stage::Production)
+            .map(|x| x.version)
+            .collect();
         assert_eq!(prod, vec![v(1)], "{:?}", t.backend);
     }
 }
@@ -93,10 +137,21 @@ async fn promoting_archives_the_previous_production_version_by_default() {
 async fn the_schema_refuses_a_second_production_version_under_the_single_policy() {
     for t in registries().await {
         model_with_versions(&t.reg, "inv", 2).await;
-        t.reg.transition_stage(&bob(), &model("inv"), v(1), Stage::Production, false).await.unwrap();
+        t.reg
+            .transition_stage(&bob(), &model("inv"), v(1), Stage::Production, false)
+            .await
+            .unwrap();
         // Bypass the services: the partial unique index itself must hold.
-        let r = raw(&t, "UPDATE model_versions SET stage = 'Production' WHERE version = 2").await;
-        assert!(r.is_err(), "{:?}: a second Production row was accepted", t.backend);
+        let r = raw(
+            &t,
+            "UPDATE model_versions SET stage = 'Production' WHERE version = 2",
+        )
+        .await;
+        assert!(
+            r.is_err(),
+            "{:?}: a second Production row was accepted",
+            t.backend
+        );
     }
 }
 
@@ -105,13 +160,34 @@ async fn the_multi_production_policy_allows_several_and_cannot_be_reverted_while
     for t in registries().await {
         model_with_versions(&t.reg, "multi", 2).await;
         let name = model("multi");
-        t.reg.set_production_policy(&alice(), &name, false).await.unwrap();
-        t.reg.transition_stage(&bob(), &name, v(1), Stage::Production, false).await.unwrap();
-        let tr = t.reg.transition_stage(&bob(), &name, v(2), Stage::Production, false).await.unwrap();
+        t.reg
+            .set_production_policy(&alice(), &name, false)
+            .await
+            .unwrap();
+        t.reg
+            .transition_stage(&bob(), &name, v(1), Stage::Production, false)
+            .await
+            .unwrap();
+        let tr = t
+            .reg
+            .transition_stage(&bob(), &name, v(2), Stage::Production, false)
+            .await
+            .unwrap();
         assert!(tr.archived.is_empty());
-        let err = t.reg.set_production_policy(&alice(), &name, true).await.unwrap_err();
+        let err = t
+            .reg
+            .set_production_policy(&alice(), &name, true)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::FailedPrecondition(_)), "{err:?}");
-        assert!(!t.reg.get_registered_model(&name).await.unwrap().single_production, "policy unchanged after the failure");
+        assert!(
+            !t.reg
+                .get_registered_model(&name)
+                .await
+                .unwrap()
+                .single_production,
+            "policy unchanged after the failure"
+        );
     }
 }
 
@@ -120,15 +196,34 @@ async fn aliases_point_at_one_version_and_follow_moves_and_deletes() {
     for t in registries().await {
         model_with_versions(&t.reg, "al", 2).await;
         let (name, champ) = (model("al"), AliasName::parse("champion").unwrap());
-        t.reg.set_alias(&alice(), &name, champ.clone(), v(1)).await.unwrap();
+        t.reg
+            .set_alias(&alice(), &name, champ.clone(), v(1))
+            .await
+            .unwrap();
         assert_eq!(t.reg.resolve_alias(&name, &champ).await.unwrap(), v(1));
-        t.reg.set_alias(&alice(), &name, champ.clone(), v(2)).await.unwrap();
+        t.reg
+            .set_alias(&alice(), &name, champ.clone(), v(2))
+            .await
+            .unwrap();
         assert_eq!(t.reg.resolve_alias(&name, &champ).await.unwrap(), v(2));
-        assert_eq!(t.reg.get_model_version(&name, v(2)).await.unwrap().aliases, vec![champ.clone()]);
-        let err = t.reg.set_alias(&alice(), &name, champ.clone(), v(9)).await.unwrap_err();
+        assert_eq!(
+            t.reg.get_model_version(&name, v(2)).await.unwrap().aliases,
+            vec![champ.clone()]
+        );
+        let err = t
+            .reg
+            .set_alias(&alice(), &name, champ.clone(), v(9))
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::NotFound(_)));
-        t.reg.delete_model_version(&alice(), &name, v(2)).await.unwrap();
-        assert!(matches!(t.reg.resolve_alias(&name, &champ).await.unwrap_err(), Error::NotFound(_)));
+        t.reg
+            .delete_model_version(&alice(), &name, v(2))
+            .await
+            .unwrap();
+        assert!(matches!(
+            t.reg.resolve_alias(&name, &champ).await.unwrap_err(),
+            Error::NotFound(_)
+        ));
     }
 }
 
@@ -138,22 +233,64 @@ async fn every_mutation_writes_exactly_one_audit_event_and_a_failed_one_writes_n
         let reg = &t.reg;
         let count = || async { reg.audit_count().await.unwrap() };
         let n0 = count().await;
-        reg.create_registered_model(&alice(), model("a"), "d".into(), vec![Tag::parse("k", "v").unwrap()]).await.unwrap();
+        reg.create_registered_model(
+            &alice(),
+            model("a"),
+            "d".into(),
+            vec![Tag::parse("k", "v").unwrap()],
+        )
+        .await
+        .unwrap();
         assert_eq!(count().await, n0 + 1);
-        reg.create_model_version(&alice(), new_version("a")).await.unwrap();
+        reg.create_model_version(&alice(), new_version("a"))
+            .await
+            .unwrap();
         assert_eq!(count().await, n0 + 2);
-        reg.transition_stage(&bob(), &model("a"), v(1), Stage::Staging, false).await.unwrap();
+        reg.transition_stage(&bob(), &model("a"), v(1), Stage::Staging, false)
+            .await
+            .unwrap();
         assert_eq!(count().await, n0 + 3);
-        reg.set_alias(&bob(), &model("a"), AliasName::parse("champion").unwrap(), v(1)).await.unwrap();
+        reg.set_alias(
+            &bob(),
+            &model("a"),
+            AliasName::parse("champion").unwrap(),
+            v(1),
+        )
+        .await
+        .unwrap();
         assert_eq!(count().await, n0 + 4);
         // Failures: a duplicate, a missing model, a bad transition target.
-        assert!(reg.create_registered_model(&alice(), model("a"), String::new(), vec![]).await.is_err());
-        assert!(reg.create_model_version(&alice(), new_version("missing")).await.is_err());
-        assert!(reg.transition_stage(&bob(), &model("a"), v(7), Stage::Production, true).await.is_err());
-        assert_eq!(count().await, n0 + 4, "{:?}: failed transactions left audit events", t.backend);
+        assert!(reg
+            .create_registered_model(&alice(), model("a"), String::new(), vec![])
+            .await
+            .is_err());
+        assert!(reg
+            .create_model_version(&alice(), new_version("missing"))
+            .await
+            .is_err());
+        assert!(reg
+            .transition_stage(&bob(), &model("a"), v(7), Stage::Production, true)
+            .await
+            .is_err());
+        assert_eq!(
+            count().await,
+            n0 + 4,
+            "{:?}: failed transactions left audit events",
+            t.backend
+        );
         let last = &reg.audit_events(None, None, 1).await.unwrap()[0];
-        assert_eq!((last.actor.as_str(), last.action.as_str(), last.subject.as_str()), ("bob", "alias.set", "registered_model:a@champion"));
-        assert!(matches!(reg.verify_audit().await.unwrap(), VerifyOutcome::Ok { .. }));
+        assert_eq!(
+            (
+                last.actor.as_str(),
+                last.action.as_str(),
+                last.subject.as_str()
+            ),
+            ("bob", "alias.set", "registered_model:a@champion")
+        );
+        assert!(matches!(
+            reg.verify_audit().await.unwrap(),
+            VerifyOutcome::Ok { .. }
+        ));
     }
 }
 
@@ -162,18 +299,43 @@ async fn the_audit_log_is_append_only_and_tampering_is_detected() {
     for t in registries().await {
         model_with_versions(&t.reg, "tamper", 2).await;
         let events = t.reg.audit_count().await.unwrap();
-        assert!(raw(&t, "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2").await.is_err(), "UPDATE must be refused");
-        assert!(raw(&t, "DELETE FROM audit_events WHERE seq = 2").await.is_err(), "DELETE must be refused");
+        assert!(
+            raw(
+                &t,
+                "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"
+            )
+            .await
+            .is_err(),
+            "UPDATE must be refused"
+        );
+        assert!(
+            raw(&t, "DELETE FROM audit_events WHERE seq = 2")
+                .await
+                .is_err(),
+            "DELETE must be refused"
+        );
         // Someone with direct database access goes around the guard.
         match t.backend {
             Backend::Sqlite => {
-                raw(&t, "DROP TRIGGER audit_events_no_update").await.unwrap();
+                raw(&t, "DROP TRIGGER audit_events_no_update")
+                    .await
+                    .unwrap();
             }
             Backend::Postgres => {
-                raw(&t, "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update").await.unwrap();
+                raw(
+                    &t,
+                    "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update",
+                )
+                .await
+                .unwrap();
             }
         }
-        raw(&t, "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2").await.unwrap();
+        raw(
+            &t,
+            "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2",
+        )
+        .await
+        .unwrap();
         match t.reg.verify_audit().await.unwrap() {
             VerifyOutcome::Broken { seq, .. } => assert_eq!(seq, 2, "{:?}", t.backend),
             ok => panic!("tampering not detected: {ok:?}"),
@@ -183,7 +345,12 @@ async fn the_audit_log_is_append_only_and_tampering_is_detected() {
 }
 
 fn metric(key: &str, value: f64, step: i64) -> Metric {
-    Metric { key: Key::parse(key).unwrap(), value, timestamp: 1_700_000_000_000 + step, step }
+    Metric {
+        key: Key::parse(key).unwrap(),
+        value,
+        timestamp: 1_700_000_000_000 + step,
+        step,
+    }
 }
 
 #[tokio::test]
@@ -191,31 +358,101 @@ async fn runs_keep_full_metric_history_and_params_are_write_once() {
     for t in registries().await {
         let reg = &t.reg;
         let tags = vec![Tag::parse("mlflow.source.git.commit", "abc123").unwrap()];
-        let run = reg.create_run(&alice(), NewRun { tags, ..NewRun::default() }).await.unwrap();
+        let run = reg
+            .create_run(
+                &alice(),
+                NewRun {
+                    tags,
+                    ..NewRun::default()
+                },
+            )
+            .await
+            .unwrap();
         let id = run.info.run_id.clone();
-        let history: Vec<_> = (0..250).map(|s| metric("loss", 1.0 / (s + 1) as f64, s)).collect();
-        reg.log_batch(&alice(), &id, &history, &[Tag::param("lr", "0.1").unwrap()], &[]).await.unwrap();
-        reg.log_batch(&alice(), &id, &[metric("loss", f64::NAN, 250), metric("auc", f64::INFINITY, 0)], &[], &[]).await.unwrap();
-        let h = reg.metric_history(&id, &Key::parse("loss").unwrap()).await.unwrap();
+        let history: Vec<_> = (0..250)
+            .map(|s| metric("loss", 1.0 / (s + 1) as f64, s))
+            .collect();
+        reg.log_batch(
+            &alice(),
+            &id,
+            &history,
+            &[Tag::param("lr", "0.1").unwrap()],
+            &[],
+        )
+        .await
+        .unwrap();
+        reg.log_batch(
+            &alice(),
+            &id,
+            &[
+                metric("loss", f64::NAN, 250),
+                metric("auc", f64::INFINITY, 0),
+            ],
+            &[],
+            &[],
+        )
+        .await
+        .unwrap();
+        let h = reg
+            .metric_history(&id, &Key::parse("loss").unwrap())
+            .await
+            .unwrap();
         assert_eq!(h.len(), 251);
         assert_eq!(h[10].value, 1.0 / 11.0);
         assert!(h[250].value.is_nan());
         let got = reg.get_run(&id).await.unwrap();
-        let latest = got.metrics.iter().find(|m| m.key.as_str() == "loss").unwrap();
+        let latest = got
+            .metrics
+            .iter()
+            .find(|m| m.key.as_str() == "loss")
+            .unwrap();
         assert_eq!(latest.step, 250);
-        assert_eq!(got.metrics.iter().find(|m| m.key.as_str() == "auc").unwrap().value, f64::INFINITY);
+        assert_eq!(
+            got.metrics
+                .iter()
+                .find(|m| m.key.as_str() == "auc")
+                .unwrap()
+                .value,
+            f64::INFINITY
+        );
         assert_eq!(got.provenance().git_commit.as_deref(), Some("abc123"));
         // A changed param fails the whole batch: its metrics must not land.
         let before = reg.audit_count().await.unwrap();
-        let err = reg.log_batch(&alice(), &id, &[metric("loss", 0.0, 999)], &[Tag::param("lr", "0.2").unwrap()], &[]).await.unwrap_err();
-        assert!(err.to_string().contains("Changing param values is not allowed"), "{err}");
-        assert_eq!(reg.metric_history(&id, &Key::parse("loss").unwrap()).await.unwrap().len(), 251, "{:?}", t.backend);
+        let err = reg
+            .log_batch(
+                &alice(),
+                &id,
+                &[metric("loss", 0.0, 999)],
+                &[Tag::param("lr", "0.2").unwrap()],
+                &[],
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Changing param values is not allowed"),
+            "{err}"
+        );
+        assert_eq!(
+            reg.metric_history(&id, &Key::parse("loss").unwrap())
+                .await
+                .unwrap()
+                .len(),
+            251,
+            "{:?}",
+            t.backend
+        );
         assert_eq!(reg.audit_count().await.unwrap(), before);
         // Deleted runs refuse writes until restored.
         reg.delete_run(&alice(), &id).await.unwrap();
-        assert!(reg.log_batch(&alice(), &id, &[metric("x", 1.0, 0)], &[], &[]).await.is_err());
+        assert!(reg
+            .log_batch(&alice(), &id, &[metric("x", 1.0, 0)], &[], &[])
+            .await
+            .is_err());
         reg.restore_run(&alice(), &id).await.unwrap();
-        reg.log_batch(&alice(), &id, &[metric("x", 1.0, 0)], &[], &[]).await.unwrap();
+        reg.log_batch(&alice(), &id, &[metric("x", 1.0, 0)], &[], &[])
+            .await
+            .unwrap();
     }
 }
 
@@ -224,16 +461,43 @@ async fn dataset_inputs_are_stored_once_per_experiment() {
     for t in registries().await {
         let reg = &t.reg;
         let input = DatasetInput {
-            dataset: Dataset { name: "tx".into(), digest: "d1".into(), source_type: "s3".into(), source: "s3://b/tx".into(), schema: None, profile: None },
+            dataset: Dataset {
+                name: "tx".into(),
+                digest: "d1".into(),
+                source_type: "s3".into(),
+                source: "s3://b/tx".into(),
+                schema: None,
+                profile: None,
+            },
             tags: vec![Tag::parse("mlflow.data.context", "training").unwrap()],
         };
-        let r1 = reg.create_run(&alice(), NewRun::default()).await.unwrap().info.run_id;
-        let r2 = reg.create_run(&alice(), NewRun::default()).await.unwrap().info.run_id;
-        reg.log_inputs(&alice(), &r1, std::slice::from_ref(&input)).await.unwrap();
-        reg.log_inputs(&alice(), &r2, std::slice::from_ref(&input)).await.unwrap();
+        let r1 = reg
+            .create_run(&alice(), NewRun::default())
+            .await
+            .unwrap()
+            .info
+            .run_id;
+        let r2 = reg
+            .create_run(&alice(), NewRun::default())
+            .await
+            .unwrap()
+            .info
+            .run_id;
+        reg.log_inputs(&alice(), &r1, std::slice::from_ref(&input))
+            .await
+            .unwrap();
+        reg.log_inputs(&alice(), &r2, std::slice::from_ref(&input))
+            .await
+            .unwrap();
         assert_eq!(reg.get_run(&r2).await.unwrap().inputs, vec![input]);
         let mut conn = reg.store.pool().acquire().await.unwrap();
-        let n: i64 = sqlx::Row::get(&sqlx::query("SELECT COUNT(*) AS n FROM datasets").fetch_one(&mut *conn).await.unwrap(), "n");
+        let n: i64 = sqlx::Row::get(
+            &sqlx::query("SELECT COUNT(*) AS n FROM datasets")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+            "n",
+        );
         assert_eq!(n, 1, "{:?}", t.backend);
     }
 }
@@ -243,24 +507,71 @@ async fn identical_artifacts_share_one_blob_and_frozen_roots_refuse_writes() {
     for t in registries().await {
         let reg = &t.reg;
         let p = pedigree_core::artifact::ArtifactPath::parse;
-        let (r1, r2, file) = (p("0/r1/artifacts").unwrap(), p("0/r2/artifacts").unwrap(), p("model/model.pkl").unwrap());
+        let (r1, r2, file) = (
+            p("0/r1/artifacts").unwrap(),
+            p("0/r2/artifacts").unwrap(),
+            p("model/model.pkl").unwrap(),
+        );
         let bytes = vec![7u8; 100_000];
-        let a = reg.put_artifact(&alice(), &r1, &file, Box::pin(std::io::Cursor::new(bytes.clone())), None).await.unwrap();
-        let b = reg.put_artifact(&alice(), &r2, &file, Box::pin(std::io::Cursor::new(bytes.clone())), None).await.unwrap();
+        let a = reg
+            .put_artifact(
+                &alice(),
+                &r1,
+                &file,
+                Box::pin(std::io::Cursor::new(bytes.clone())),
+                None,
+            )
+            .await
+            .unwrap();
+        let b = reg
+            .put_artifact(
+                &alice(),
+                &r2,
+                &file,
+                Box::pin(std::io::Cursor::new(bytes.clone())),
+                None,
+            )
+            .await
+            .unwrap();
         assert_eq!(a.digest, b.digest);
         let mut conn = reg.store.pool().acquire().await.unwrap();
-        let n: i64 = sqlx::Row::get(&sqlx::query("SELECT COUNT(*) AS n FROM blobs").fetch_one(&mut *conn).await.unwrap(), "n");
+        let n: i64 = sqlx::Row::get(
+            &sqlx::query("SELECT COUNT(*) AS n FROM blobs")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+            "n",
+        );
         assert_eq!(n, 1);
         let listing = reg.list_artifacts(&r1, None).await.unwrap();
-        assert_eq!((listing.len(), listing[0].path.as_str(), listing[0].is_dir), (1, "model", true));
+        assert_eq!(
+            (listing.len(), listing[0].path.as_str(), listing[0].is_dir),
+            (1, "model", true)
+        );
         let (_, mut reader) = reg.open_artifact(&r2, &file).await.unwrap();
         let mut back = Vec::new();
-        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut back).await.unwrap();
+        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut back)
+            .await
+            .unwrap();
         assert_eq!(back, bytes);
         reg.freeze_artifact_root(&alice(), &r1).await.unwrap();
-        let err = reg.put_artifact(&alice(), &r1, &file, Box::pin(std::io::Cursor::new(b"new".to_vec())), None).await.unwrap_err();
+        let err = reg
+            .put_artifact(
+                &alice(),
+                &r1,
+                &file,
+                Box::pin(std::io::Cursor::new(b"new".to_vec())),
+                None,
+            )
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::FailedPrecondition(_)), "{err:?}");
         assert!(reg.delete_artifacts(&alice(), &r1, &file).await.is_err());
-        assert_eq!(reg.artifact_entry(&r1, &file).await.unwrap().digest, a.digest, "{:?}", t.backend);
+        assert_eq!(
+            reg.artifact_entry(&r1, &file).await.unwrap().digest,
+            a.digest,
+            "{:?}",
+            t.backend
+        );
     }
 }

@@ -1,4 +1,5 @@
 -- Pedigree schema, SQLite. Times are epoch milliseconds. Registry invariants live here,
+-- Booleans are INTEGER 0/1: the sqlx Any driver cannot decode SQLite's BOOLEAN type.
 -- not only in code: unique (model, version), one alias per name per model, and at most one
 -- Production version per model whose policy says so (a partial unique index).
 
@@ -7,7 +8,7 @@ CREATE TABLE users (
     name          TEXT NOT NULL UNIQUE,
     display_name  TEXT NOT NULL DEFAULT '',
     password_hash TEXT,
-    is_admin      BOOLEAN NOT NULL DEFAULT FALSE,
+    is_admin      INTEGER NOT NULL DEFAULT 0,
     created_at    BIGINT NOT NULL
 );
 
@@ -69,7 +70,7 @@ CREATE TABLE metrics (
     run_id    TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
     key       TEXT NOT NULL,
     value     DOUBLE PRECISION,
-    is_nan    BOOLEAN NOT NULL DEFAULT FALSE,
+    is_nan    INTEGER NOT NULL DEFAULT 0,
     timestamp BIGINT NOT NULL,
     step      BIGINT NOT NULL
 );
@@ -79,7 +80,7 @@ CREATE TABLE latest_metrics (
     run_id    TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
     key       TEXT NOT NULL,
     value     DOUBLE PRECISION,
-    is_nan    BOOLEAN NOT NULL DEFAULT FALSE,
+    is_nan    INTEGER NOT NULL DEFAULT 0,
     timestamp BIGINT NOT NULL,
     step      BIGINT NOT NULL,
     PRIMARY KEY (run_id, key)
@@ -135,7 +136,7 @@ CREATE TABLE registered_models (
     id                INTEGER PRIMARY KEY,
     name              TEXT NOT NULL UNIQUE,
     description       TEXT NOT NULL DEFAULT '',
-    single_production BOOLEAN NOT NULL DEFAULT TRUE,
+    single_production INTEGER NOT NULL DEFAULT 1,
     next_version      BIGINT NOT NULL DEFAULT 1,
     creation_time     BIGINT NOT NULL,
     last_updated_time BIGINT NOT NULL
@@ -159,7 +160,7 @@ CREATE TABLE model_versions (
     status            TEXT NOT NULL DEFAULT 'READY',
     stage             TEXT NOT NULL DEFAULT 'None' CHECK (stage IN ('None', 'Staging', 'Production', 'Archived')),
     -- A copy of the model's policy, so the partial unique index below can enforce it.
-    single_production BOOLEAN NOT NULL DEFAULT TRUE,
+    single_production INTEGER NOT NULL DEFAULT 1,
     description       TEXT NOT NULL DEFAULT '',
     user_id           TEXT NOT NULL DEFAULT '',
     creation_time     BIGINT NOT NULL,

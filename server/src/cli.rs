@@ -11,7 +11,11 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "pedigree", version, about = "Pedigree: a self-hosted model registry with an MLflow-compatible API")]
+#[command(
+    name = "pedigree",
+    version,
+    about = "Pedigree: a self-hosted model registry with an MLflow-compatible API"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -92,13 +96,20 @@ impl Cli {
             port,
             ..Layer::default()
         };
-        Layer::default().merge(file).merge(env).merge(flags).resolve()
+        Layer::default()
+            .merge(file)
+            .merge(env)
+            .merge(flags)
+            .resolve()
     }
 }
 
 async fn open(config: &Config) -> Result<Registry, String> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
-    Registry::open(&config.database_url, &config.data_dir).await.map_err(|e| e.to_string())
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    Registry::open(&config.database_url, &config.data_dir)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Runs a command; the `Ok` value is the process exit code.
@@ -119,15 +130,30 @@ pub async fn run(cli: Cli) -> Result<i32, String> {
         }
         Command::Demo => {
             let reg = open(&config).await?;
-            if !reg.list_model_summaries().await.map_err(|e| e.to_string())?.is_empty() {
-                return Err("the registry already has models; the demo loads only into an empty one".into());
+            if !reg
+                .list_model_summaries()
+                .await
+                .map_err(|e| e.to_string())?
+                .is_empty()
+            {
+                return Err(
+                    "the registry already has models; the demo loads only into an empty one".into(),
+                );
             }
             let started = std::time::Instant::now();
-            let n = pedigree_core::demo::load(&reg).await.map_err(|e| e.to_string())?;
-            println!("demo registry loaded: {n} model versions in {:.1} s into {}", started.elapsed().as_secs_f64(), config.data_dir.display());
+            let n = pedigree_core::demo::load(&reg)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "demo registry loaded: {n} model versions in {:.1} s into {}",
+                started.elapsed().as_secs_f64(),
+                config.data_dir.display()
+            );
             Ok(0)
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let reg = open(&config).await?;
             match reg.verify_audit().await.map_err(|e| e.to_string())? {
                 VerifyOutcome::Ok { events, head } => {
@@ -140,17 +166,26 @@ pub async fn run(cli: Cli) -> Result<i32, String> {
                 }
             }
         }
-        Command::User { name, display_name, admin } => {
+        Command::User {
+            name,
+            display_name,
+            admin,
+        } => {
             let reg = open(&config).await?;
             let name = UserName::parse(name).map_err(|e| e.to_string())?;
-            reg.create_user(&Actor::system(), name.clone(), display_name, admin).await.map_err(|e| e.to_string())?;
+            reg.create_user(&Actor::system(), name.clone(), display_name, admin)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("user {name} created");
             Ok(0)
         }
         Command::Token { user, label } => {
             let reg = open(&config).await?;
             let user = UserName::parse(user).map_err(|e| e.to_string())?;
-            let t = reg.issue_token(&Actor::system(), &user, &label).await.map_err(|e| e.to_string())?;
+            let t = reg
+                .issue_token(&Actor::system(), &user, &label)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("{}", t.secret);
             Ok(0)
         }

@@ -45,7 +45,8 @@ impl Layer {
     }
 
     pub fn from_file(path: &Path) -> Result<Layer, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("invalid config file {}: {e}", path.display()))
     }
 
@@ -54,22 +55,32 @@ impl Layer {
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, String> {
         fn parse<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, String> {
             v.filter(|s| !s.is_empty())
-                .map(|s| s.parse::<T>().map_err(|_| format!("{name}: cannot parse '{s}'")))
+                .map(|s| {
+                    s.parse::<T>()
+                        .map_err(|_| format!("{name}: cannot parse '{s}'"))
+                })
                 .transpose()
         }
         Ok(Layer {
-            data_dir: get("PEDIGREE_DATA").filter(|s| !s.is_empty()).map(PathBuf::from),
+            data_dir: get("PEDIGREE_DATA")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
             host: parse("PEDIGREE_HOST", get("PEDIGREE_HOST"))?,
             port: parse("PEDIGREE_PORT", get("PEDIGREE_PORT"))?,
             database_url: get("PEDIGREE_DATABASE_URL").filter(|s| !s.is_empty()),
-            site_root: get("PEDIGREE_SITE_ROOT").or_else(|| get("LEPTOS_SITE_ROOT")).filter(|s| !s.is_empty()).map(PathBuf::from),
+            site_root: get("PEDIGREE_SITE_ROOT")
+                .or_else(|| get("LEPTOS_SITE_ROOT"))
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
             max_body_bytes: parse("PEDIGREE_MAX_BODY_BYTES", get("PEDIGREE_MAX_BODY_BYTES"))?,
         })
     }
 
     /// Fills the defaults and parses.
     pub fn resolve(self) -> Result<Config, String> {
-        let data_dir = self.data_dir.unwrap_or_else(|| PathBuf::from("pedigree-data"));
+        let data_dir = self
+            .data_dir
+            .unwrap_or_else(|| PathBuf::from("pedigree-data"));
         let database_url = match self.database_url {
             Some(u) => DatabaseUrl::parse(&u).map_err(|e| e.to_string())?,
             None => DatabaseUrl::sqlite_in(&data_dir),
@@ -90,7 +101,11 @@ impl Layer {
 fn default_site_root() -> PathBuf {
     std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().and_then(|p| p.parent()).map(|t| t.join("site")))
+        .and_then(|exe| {
+            exe.parent()
+                .and_then(|p| p.parent())
+                .map(|t| t.join("site"))
+        })
         .filter(|p| p.join("pkg").is_dir())
         .unwrap_or_else(|| PathBuf::from("target/site"))
 }
@@ -101,10 +116,22 @@ mod tests {
 
     #[test]
     fn later_layers_win_and_defaults_fill_the_rest() {
-        let file = Layer { port: Some(4000), host: Some("0.0.0.0".parse().unwrap()), ..Layer::default() };
+        let file = Layer {
+            port: Some(4000),
+            host: Some("0.0.0.0".parse().unwrap()),
+            ..Layer::default()
+        };
         let env = Layer::from_env(|k| (k == "PEDIGREE_PORT").then(|| "5000".to_string())).unwrap();
-        let flags = Layer { data_dir: Some("/tmp/x".into()), ..Layer::default() };
-        let c = Layer::default().merge(file).merge(env).merge(flags).resolve().unwrap();
+        let flags = Layer {
+            data_dir: Some("/tmp/x".into()),
+            ..Layer::default()
+        };
+        let c = Layer::default()
+            .merge(file)
+            .merge(env)
+            .merge(flags)
+            .resolve()
+            .unwrap();
         assert_eq!(c.port, 5000);
         assert_eq!(c.host.to_string(), "0.0.0.0");
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
@@ -113,7 +140,8 @@ mod tests {
 
     #[test]
     fn bad_env_values_are_refused_with_their_name() {
-        let err = Layer::from_env(|k| (k == "PEDIGREE_PORT").then(|| "http".to_string())).unwrap_err();
+        let err =
+            Layer::from_env(|k| (k == "PEDIGREE_PORT").then(|| "http".to_string())).unwrap_err();
         assert!(err.contains("PEDIGREE_PORT"), "{err}");
     }
 
@@ -124,7 +152,12 @@ mod tests {
 
     #[test]
     fn database_password_is_redacted_in_debug() {
-        let c = Layer { database_url: Some("postgres://u:hunter2@h/db".into()), ..Layer::default() }.resolve().unwrap();
+        let c = Layer {
+            database_url: Some("postgres://u:hunter2@h/db".into()),
+            ..Layer::default()
+        }
+        .resolve()
+        .unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 }

@@ -39,11 +39,21 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
 /// 200 with the database reachable; 503 otherwise.
 async fn health(registry: Registry) -> (axum::http::StatusCode, Json<serde_json::Value>) {
     match sqlx_ping(&registry).await {
-        Ok(()) => (axum::http::StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
-        Err(e) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable", "message": e}))),
+        Ok(()) => (
+            axum::http::StatusCode::OK,
+            Json(serde_json::json!({"status": "ok"})),
+        ),
+        Err(e) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "unavailable", "message": e})),
+        ),
     }
 }
 
 async fn sqlx_ping(registry: &Registry) -> Result<(), String> {
-    registry.audit_count().await.map(|_| ()).map_err(|e| e.to_string())
+    registry
+        .audit_count()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

@@ -13,7 +13,11 @@ pub fn StageBadge(stage: Stage) -> impl IntoView {
 /// An error, said plainly.
 #[component]
 pub fn ErrorBox(error: UiError) -> impl IntoView {
-    let title = if error.is_not_found() { "Not found" } else { "Error" };
+    let title = if error.is_not_found() {
+        "Not found"
+    } else {
+        "Error"
+    };
     view! {
         <div class="error" data-testid="error" role="alert">
             <strong>{title}</strong>
@@ -37,7 +41,11 @@ pub fn format_time(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, (rem % 3600) / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
 }
 
 #[cfg(test)]

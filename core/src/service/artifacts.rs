@@ -77,19 +77,38 @@ impl Registry {
         .await
         .map_err(map_sqlx)?;
         let after = json(&serde_json::json!({"digest": info.digest, "size": size}));
-        tx.audit(actor.name(), "artifact.put", subject(root, path), json(&before), after).await?;
+        tx.audit(
+            actor.name(),
+            "artifact.put",
+            subject(root, path),
+            json(&before),
+            after,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(ArtifactEntry { root: root.to_string(), path: path.clone(), digest: info.digest, size, created_at: now })
+        Ok(ArtifactEntry {
+            root: root.to_string(),
+            path: path.clone(),
+            digest: info.digest,
+            size,
+            created_at: now,
+        })
     }
 
-    pub async fn artifact_entry(&self, root: &ArtifactPath, path: &ArtifactPath) -> Result<ArtifactEntry> {
-        let r = sqlx::query("SELECT digest, size, created_at FROM artifacts WHERE root = $1 AND path = $2")
-            .bind(root.as_str().to_string())
-            .bind(path.as_str().to_string())
-            .fetch_optional(self.store.pool())
-            .await
-            .map_err(map_sqlx)?
-            .ok_or_else(|| Error::NotFound(format!("No such artifact: '{path}'")))?;
+    pub async fn artifact_entry(
+        &self,
+        root: &ArtifactPath,
+        path: &ArtifactPath,
+    ) -> Result<ArtifactEntry> {
+        let r = sqlx::query(
+            "SELECT digest, size, created_at FROM artifacts WHERE root = $1 AND path = $2",
+        )
+        .bind(root.as_str().to_string())
+        .bind(path.as_str().to_string())
+        .fetch_optional(self.store.pool())
+        .await
+        .map_err(map_sqlx)?
+        .ok_or_else(|| Error::NotFound(format!("No such artifact: '{path}'")))?;
         Ok(ArtifactEntry {
             root: root.to_string(),
             path: path.clone(),
@@ -101,16 +120,24 @@ impl Registry {
 
     /// Opens a file for streaming; the reader verifies the digest as it goes and fails
     /// instead of ending cleanly if the stored bytes were altered.
-    pub async fn open_artifact(&self, root: &ArtifactPath, path: &ArtifactPath) -> Result<(ArtifactEntry, BlobReader)> {
+    pub async fn open_artifact(
+        &self,
+        root: &ArtifactPath,
+        path: &ArtifactPath,
+    ) -> Result<(ArtifactEntry, BlobReader)> {
         let entry = self.artifact_entry(root, path).await?;
         let reader = self.blobs.open(entry.digest, true).await?;
         Ok((entry, reader))
     }
 
     /// The immediate children of `dir` (or of the root), directories first, then files.
-    pub async fn list_artifacts(&self, root: &ArtifactPath, dir: Option<&ArtifactPath>) -> Result<Vec<ArtifactListing>> {
+    pub async fn list_artifacts(
+        &self,
+        root: &ArtifactPath,
+        dir: Option<&ArtifactPath>,
+    ) -> Result<Vec<ArtifactListing>> {
         let prefix = dir.map(|d| format!("{d}/")).unwrap_or_default();
-        let rows = sqlx::query("SELECT path, digest, size FROM artifacts WHERE root = $1 AND substr(path, 1, $2) = $3 ORDER BY path")
+        let rows = sqlx::query("SELECT path, digest, size FROM artifacts WHERE root = $1 AND substr(path, 1, CAST($2 AS INTEGER)) = $3 ORDER BY path")
             .bind(root.as_str().to_string())
             .bind(prefix.chars().count() as i64)
             .bind(prefix.clone())
@@ -125,14 +152,22 @@ impl Registry {
                 Some((sub, _)) => {
                     let p = format!("{prefix}{sub}");
                     if !out.iter().any(|e| e.is_dir && e.path == p) {
-                        out.push(ArtifactListing { path: p, is_dir: true, size: None, digest: None });
+                        out.push(ArtifactListing {
+                            path: p,
+                            is_dir: true,
+                            size: None,
+                            digest: None,
+                        });
                     }
                 }
                 None => out.push(ArtifactListing {
                     path: full.clone(),
                     is_dir: false,
                     size: Some(rows::i(r, "size")?),
-                    digest: Some(rows::parsed(rows::s(r, "digest")?.parse::<Sha256>(), "digest")?),
+                    digest: Some(rows::parsed(
+                        rows::s(r, "digest")?.parse::<Sha256>(),
+                        "digest",
+                    )?),
                 }),
             }
         }
@@ -141,10 +176,15 @@ impl Registry {
     }
 
     /// Removes a file, or every file below a directory. Blobs stay until garbage collection.
-    pub async fn delete_artifacts(&self, actor: &Actor, root: &ArtifactPath, path: &ArtifactPath) -> Result<u64> {
+    pub async fn delete_artifacts(
+        &self,
+        actor: &Actor,
+        root: &ArtifactPath,
+        path: &ArtifactPath,
+    ) -> Result<u64> {
         let mut tx = self.store.begin_write().await?;
         ensure_not_frozen(&mut tx, root).await?;
-        let done = sqlx::query("DELETE FROM artifacts WHERE root = $1 AND (path = $2 OR substr(path, 1, $3) = $4)")
+        let done = sqlx::query("DELETE FROM artifacts WHERE root = $1 AND (path = $2 OR substr(path, 1, CAST($3 AS INTEGER)) = $4)")
             .bind(root.as_str().to_string())
             .bind(path.as_str().to_string())
             .bind(path.as_str().chars().count() as i64 + 1)
@@ -155,7 +195,14 @@ impl Registry {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("No such artifact: '{path}'")));
         }
-        tx.audit(actor.name(), "artifact.delete", subject(root, path), json(&done.rows_affected()), "null".into()).await?;
+        tx.audit(
+            actor.name(),
+            "artifact.delete",
+            subject(root, path),
+            json(&done.rows_affected()),
+            "null".into(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(done.rows_affected())
     }
@@ -170,7 +217,14 @@ impl Registry {
             .execute(tx.conn())
             .await
             .map_err(map_sqlx)?;
-        tx.audit(actor.name(), "artifact.freeze", format!("artifact:{root}"), "null".into(), "null".into()).await?;
+        tx.audit(
+            actor.name(),
+            "artifact.freeze",
+            format!("artifact:{root}"),
+            "null".into(),
+            "null".into(),
+        )
+        .await?;
         tx.commit().await
     }
 }

@@ -25,7 +25,12 @@ fn event_from_row(r: &AnyRow) -> Result<AuditEvent> {
 impl Registry {
     /// Events newest first, before `before_seq` when given, optionally for subjects that
     /// start with `subject_prefix` (e.g. `registered_model:fraud-detector`).
-    pub async fn audit_events(&self, subject_prefix: Option<&str>, before_seq: Option<i64>, limit: i64) -> Result<Vec<AuditEvent>> {
+    pub async fn audit_events(
+        &self,
+        subject_prefix: Option<&str>,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>> {
         let rows = sqlx::query(
             "SELECT * FROM audit_events WHERE ($1 = '' OR subject = $1 OR subject LIKE $2) AND seq < $3 ORDER BY seq DESC LIMIT $4",
         )
@@ -41,7 +46,10 @@ impl Registry {
 
     /// The number of events in the log.
     pub async fn audit_count(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_events").fetch_one(self.store.pool()).await.map_err(map_sqlx)?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_events")
+            .fetch_one(self.store.pool())
+            .await
+            .map_err(map_sqlx)?;
         rows::i(&row, "n")
     }
 
@@ -52,25 +60,47 @@ impl Registry {
         let mut prev_hash = GENESIS_HASH.to_string();
         let mut expected_seq = 1i64;
         {
-            let mut stream = sqlx::query("SELECT * FROM audit_events ORDER BY seq").fetch(&mut *conn);
+            let mut stream =
+                sqlx::query("SELECT * FROM audit_events ORDER BY seq").fetch(&mut *conn);
             while let Some(row) = stream.try_next().await.map_err(map_sqlx)? {
                 let e = event_from_row(&row)?;
                 if e.seq != expected_seq {
-                    return Ok(VerifyOutcome::Broken { seq: expected_seq, reason: format!("event {expected_seq} is missing (next stored event is {})", e.seq) });
+                    return Ok(VerifyOutcome::Broken {
+                        seq: expected_seq,
+                        reason: format!(
+                            "event {expected_seq} is missing (next stored event is {})",
+                            e.seq
+                        ),
+                    });
                 }
                 if e.prev_hash != prev_hash {
-                    return Ok(VerifyOutcome::Broken { seq: e.seq, reason: "its link to the previous event does not match".into() });
+                    return Ok(VerifyOutcome::Broken {
+                        seq: e.seq,
+                        reason: "its link to the previous event does not match".into(),
+                    });
                 }
-                let record = AuditRecord { actor: e.actor.clone(), action: e.action.clone(), subject: e.subject.clone(), before: e.before.clone(), after: e.after.clone() };
+                let record = AuditRecord {
+                    actor: e.actor.clone(),
+                    action: e.action.clone(),
+                    subject: e.subject.clone(),
+                    before: e.before.clone(),
+                    after: e.after.clone(),
+                };
                 let h = chain_hash(&prev_hash, e.seq, e.at, &record);
                 if h != e.hash {
-                    return Ok(VerifyOutcome::Broken { seq: e.seq, reason: "its contents do not match its hash (the event was changed)".into() });
+                    return Ok(VerifyOutcome::Broken {
+                        seq: e.seq,
+                        reason: "its contents do not match its hash (the event was changed)".into(),
+                    });
                 }
                 prev_hash = h;
                 expected_seq += 1;
             }
         }
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *conn).await.map_err(map_sqlx)?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(map_sqlx)?;
         let (head_seq, head_hash) = (rows::i(&head, "seq")?, rows::s(&head, "hash")?);
         if head_seq != expected_seq - 1 || head_hash != prev_hash {
             return Ok(VerifyOutcome::Broken {
@@ -78,6 +108,9 @@ impl Registry {
                 reason: format!("the chain head records {head_seq} events but {} are stored (events were removed from the end)", expected_seq - 1),
             });
         }
-        Ok(VerifyOutcome::Ok { events: expected_seq - 1, head: prev_hash })
+        Ok(VerifyOutcome::Ok {
+            events: expected_seq - 1,
+            head: prev_hash,
+        })
     }
 }

@@ -14,7 +14,12 @@ fn subject(id: ExperimentId) -> String {
 }
 
 impl Registry {
-    pub async fn create_experiment(&self, actor: &Actor, name: ExperimentName, tags: Vec<Tag>) -> Result<ExperimentId> {
+    pub async fn create_experiment(
+        &self,
+        actor: &Actor,
+        name: ExperimentName,
+        tags: Vec<Tag>,
+    ) -> Result<ExperimentId> {
         let now = now_millis();
         let mut tx = self.store.begin_write().await?;
         let row = sqlx::query(
@@ -35,10 +40,19 @@ impl Registry {
             .await
             .map_err(map_sqlx)?;
         for t in &tags {
-            KvTable::ExperimentTags.upsert(tx.conn(), KvOwner::Int(id.get()), t).await?;
+            KvTable::ExperimentTags
+                .upsert(tx.conn(), KvOwner::Int(id.get()), t)
+                .await?;
         }
         let after = json(&serde_json::json!({"name": name, "tags": tags}));
-        tx.audit(actor.name(), "experiment.create", subject(id), "null".into(), after).await?;
+        tx.audit(
+            actor.name(),
+            "experiment.create",
+            subject(id),
+            "null".into(),
+            after,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -46,7 +60,10 @@ impl Registry {
     fn experiment_from_row(row: &AnyRow, tags: Vec<Tag>) -> Result<Experiment> {
         Ok(Experiment {
             id: rows::parsed(ExperimentId::new(rows::i(row, "id")?), "experiment id")?,
-            name: rows::parsed(ExperimentName::parse(rows::s(row, "name")?), "experiment name")?,
+            name: rows::parsed(
+                ExperimentName::parse(rows::s(row, "name")?),
+                "experiment name",
+            )?,
             artifact_location: rows::s(row, "artifact_location")?,
             lifecycle_stage: LifecycleStage::parse(&rows::s(row, "lifecycle_stage")?)
                 .ok_or_else(|| Error::Internal("stored lifecycle stage is invalid".into()))?,
@@ -64,7 +81,9 @@ impl Registry {
             .await
             .map_err(map_sqlx)?
             .ok_or_else(|| Error::NotFound(format!("No Experiment with id={id} exists")))?;
-        let tags = KvTable::ExperimentTags.load(&mut conn, KvOwner::Int(id.get())).await?;
+        let tags = KvTable::ExperimentTags
+            .load(&mut conn, KvOwner::Int(id.get()))
+            .await?;
         Self::experiment_from_row(&row, tags)
     }
 
@@ -75,18 +94,27 @@ impl Registry {
             .await
             .map_err(map_sqlx)?
             .ok_or_else(|| Error::NotFound(format!("Experiment '{name}' does not exist.")))?;
-        self.get_experiment(ExperimentId::new(rows::i(&row, "id")?)?).await
+        self.get_experiment(ExperimentId::new(rows::i(&row, "id")?)?)
+            .await
     }
 
     /// Experiments in a view, newest first, with offset paging.
-    pub async fn list_experiments(&self, view: ViewType, limit: i64, offset: i64) -> Result<(Vec<Experiment>, bool)> {
-        let rows = sqlx::query("SELECT id, lifecycle_stage FROM experiments ORDER BY creation_time DESC, id DESC")
-            .fetch_all(self.store.pool())
-            .await
-            .map_err(map_sqlx)?;
+    pub async fn list_experiments(
+        &self,
+        view: ViewType,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Experiment>, bool)> {
+        let rows = sqlx::query(
+            "SELECT id, lifecycle_stage FROM experiments ORDER BY creation_time DESC, id DESC",
+        )
+        .fetch_all(self.store.pool())
+        .await
+        .map_err(map_sqlx)?;
         let mut ids = Vec::new();
         for r in &rows {
-            let stage = LifecycleStage::parse(&rows::s(r, "lifecycle_stage")?).unwrap_or(LifecycleStage::Active);
+            let stage = LifecycleStage::parse(&rows::s(r, "lifecycle_stage")?)
+                .unwrap_or(LifecycleStage::Active);
             if view.includes(stage) {
                 ids.push(ExperimentId::new(rows::i(r, "id")?)?);
             }
@@ -99,7 +127,12 @@ impl Registry {
         Ok((out, more))
     }
 
-    async fn set_experiment_stage(&self, actor: &Actor, id: ExperimentId, to: LifecycleStage) -> Result<()> {
+    async fn set_experiment_stage(
+        &self,
+        actor: &Actor,
+        id: ExperimentId,
+        to: LifecycleStage,
+    ) -> Result<()> {
         let before = self.get_experiment(id).await?;
         if before.lifecycle_stage == to {
             return Err(Error::FailedPrecondition(format!(
@@ -111,27 +144,47 @@ impl Registry {
             return Err(Error::invalid("Cannot delete the default experiment '0'."));
         }
         let mut tx = self.store.begin_write().await?;
-        sqlx::query("UPDATE experiments SET lifecycle_stage = $1, last_update_time = $2 WHERE id = $3")
-            .bind(to.as_str())
-            .bind(now_millis())
-            .bind(id.get())
-            .execute(tx.conn())
-            .await
-            .map_err(map_sqlx)?;
-        let action = if to == LifecycleStage::Deleted { "experiment.delete" } else { "experiment.restore" };
-        tx.audit(actor.name(), action, subject(id), json(&before.lifecycle_stage), json(&to)).await?;
+        sqlx::query(
+            "UPDATE experiments SET lifecycle_stage = $1, last_update_time = $2 WHERE id = $3",
+        )
+        .bind(to.as_str())
+        .bind(now_millis())
+        .bind(id.get())
+        .execute(tx.conn())
+        .await
+        .map_err(map_sqlx)?;
+        let action = if to == LifecycleStage::Deleted {
+            "experiment.delete"
+        } else {
+            "experiment.restore"
+        };
+        tx.audit(
+            actor.name(),
+            action,
+            subject(id),
+            json(&before.lifecycle_stage),
+            json(&to),
+        )
+        .await?;
         tx.commit().await
     }
 
     pub async fn delete_experiment(&self, actor: &Actor, id: ExperimentId) -> Result<()> {
-        self.set_experiment_stage(actor, id, LifecycleStage::Deleted).await
+        self.set_experiment_stage(actor, id, LifecycleStage::Deleted)
+            .await
     }
 
     pub async fn restore_experiment(&self, actor: &Actor, id: ExperimentId) -> Result<()> {
-        self.set_experiment_stage(actor, id, LifecycleStage::Active).await
+        self.set_experiment_stage(actor, id, LifecycleStage::Active)
+            .await
     }
 
-    pub async fn rename_experiment(&self, actor: &Actor, id: ExperimentId, name: ExperimentName) -> Result<()> {
+    pub async fn rename_experiment(
+        &self,
+        actor: &Actor,
+        id: ExperimentId,
+        name: ExperimentName,
+    ) -> Result<()> {
         let before = self.get_experiment(id).await?;
         let mut tx = self.store.begin_write().await?;
         sqlx::query("UPDATE experiments SET name = $1, last_update_time = $2 WHERE id = $3")
@@ -140,25 +193,67 @@ impl Registry {
             .bind(id.get())
             .execute(tx.conn())
             .await
-            .map_err(|e| or_exists(map_sqlx(e), || format!("Experiment '{name}' already exists.")))?;
-        tx.audit(actor.name(), "experiment.rename", subject(id), json(&before.name), json(&name)).await?;
+            .map_err(|e| {
+                or_exists(map_sqlx(e), || {
+                    format!("Experiment '{name}' already exists.")
+                })
+            })?;
+        tx.audit(
+            actor.name(),
+            "experiment.rename",
+            subject(id),
+            json(&before.name),
+            json(&name),
+        )
+        .await?;
         tx.commit().await
     }
 
-    pub async fn set_experiment_tag(&self, actor: &Actor, id: ExperimentId, tag: Tag) -> Result<()> {
+    pub async fn set_experiment_tag(
+        &self,
+        actor: &Actor,
+        id: ExperimentId,
+        tag: Tag,
+    ) -> Result<()> {
         self.get_experiment(id).await?;
         let mut tx = self.store.begin_write().await?;
-        KvTable::ExperimentTags.upsert(tx.conn(), KvOwner::Int(id.get()), &tag).await?;
-        tx.audit(actor.name(), "experiment.set_tag", subject(id), "null".into(), json(&tag)).await?;
+        KvTable::ExperimentTags
+            .upsert(tx.conn(), KvOwner::Int(id.get()), &tag)
+            .await?;
+        tx.audit(
+            actor.name(),
+            "experiment.set_tag",
+            subject(id),
+            "null".into(),
+            json(&tag),
+        )
+        .await?;
         tx.commit().await
     }
 
-    pub async fn delete_experiment_tag(&self, actor: &Actor, id: ExperimentId, key: &str) -> Result<()> {
+    pub async fn delete_experiment_tag(
+        &self,
+        actor: &Actor,
+        id: ExperimentId,
+        key: &str,
+    ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
-        if !KvTable::ExperimentTags.delete(tx.conn(), KvOwner::Int(id.get()), key).await? {
-            return Err(Error::NotFound(format!("No tag with name: {key} in experiment {id}")));
+        if !KvTable::ExperimentTags
+            .delete(tx.conn(), KvOwner::Int(id.get()), key)
+            .await?
+        {
+            return Err(Error::NotFound(format!(
+                "No tag with name: {key} in experiment {id}"
+            )));
         }
-        tx.audit(actor.name(), "experiment.delete_tag", subject(id), json(&key), "null".into()).await?;
+        tx.audit(
+            actor.name(),
+            "experiment.delete_tag",
+            subject(id),
+            json(&key),
+            "null".into(),
+        )
+        .await?;
         tx.commit().await
     }
 }

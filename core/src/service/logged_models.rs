@@ -24,10 +24,18 @@ pub struct NewLoggedModel {
 }
 
 impl Registry {
-    pub async fn create_logged_model(&self, actor: &Actor, new: NewLoggedModel) -> Result<LoggedModel> {
+    pub async fn create_logged_model(
+        &self,
+        actor: &Actor,
+        new: NewLoggedModel,
+    ) -> Result<LoggedModel> {
         let exp = self.get_experiment(new.experiment_id).await?;
         let id = LoggedModelId::parse(format!("m-{}", uuid::Uuid::new_v4().simple()))?;
-        let name = if new.name.is_empty() { "model".to_string() } else { new.name.clone() };
+        let name = if new.name.is_empty() {
+            "model".to_string()
+        } else {
+            new.name.clone()
+        };
         let location = format!("{}/models/{id}/artifacts", exp.artifact_location);
         let now = now_millis();
         let mut tx = self.store.begin_write().await?;
@@ -47,62 +55,113 @@ impl Registry {
         .await
         .map_err(map_sqlx)?;
         for p in &new.params {
-            KvTable::LoggedModelParams.upsert(tx.conn(), KvOwner::Text(id.as_str()), p).await?;
+            KvTable::LoggedModelParams
+                .upsert(tx.conn(), KvOwner::Text(id.as_str()), p)
+                .await?;
         }
         for t in &new.tags {
-            KvTable::LoggedModelTags.upsert(tx.conn(), KvOwner::Text(id.as_str()), t).await?;
+            KvTable::LoggedModelTags
+                .upsert(tx.conn(), KvOwner::Text(id.as_str()), t)
+                .await?;
         }
-        let after = json(&serde_json::json!({"name": name, "experiment_id": new.experiment_id, "source_run_id": new.source_run_id}));
-        tx.audit(actor.name(), "logged_model.create", subject(&id), "null".into(), after).await?;
+        let after = json(
+            &serde_json::json!({"name": name, "experiment_id": new.experiment_id, "source_run_id": new.source_run_id}),
+        );
+        tx.audit(
+            actor.name(),
+            "logged_model.create",
+            subject(&id),
+            "null".into(),
+            after,
+        )
+        .await?;
         tx.commit().await?;
         self.get_logged_model(&id).await
     }
 
     pub async fn get_logged_model(&self, id: &LoggedModelId) -> Result<LoggedModel> {
         let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
-        let r = sqlx::query("SELECT * FROM logged_models WHERE model_id = $1 AND lifecycle_stage = 'active'")
-            .bind(id.as_str().to_string())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(map_sqlx)?
-            .ok_or_else(|| Error::NotFound(format!("Logged model with ID '{id}' not found.")))?;
+        let r = sqlx::query(
+            "SELECT * FROM logged_models WHERE model_id = $1 AND lifecycle_stage = 'active'",
+        )
+        .bind(id.as_str().to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_sqlx)?
+        .ok_or_else(|| Error::NotFound(format!("Logged model with ID '{id}' not found.")))?;
         Ok(LoggedModel {
             model_id: id.clone(),
             experiment_id: ExperimentId::new(rows::i(&r, "experiment_id")?)?,
             name: rows::s(&r, "name")?,
-            source_run_id: rows::os(&r, "source_run_id")?.map(RunId::parse).transpose().map_err(|e| Error::Internal(e.to_string()))?,
-            status: LoggedModelStatus::parse(&rows::s(&r, "status")?).ok_or_else(|| Error::Internal("stored model status is invalid".into()))?,
+            source_run_id: rows::os(&r, "source_run_id")?
+                .map(RunId::parse)
+                .transpose()
+                .map_err(|e| Error::Internal(e.to_string()))?,
+            status: LoggedModelStatus::parse(&rows::s(&r, "status")?)
+                .ok_or_else(|| Error::Internal("stored model status is invalid".into()))?,
             artifact_location: rows::s(&r, "artifact_location")?,
             model_type: rows::os(&r, "model_type")?,
             creation_time: rows::i(&r, "creation_time")?,
             last_updated_time: rows::i(&r, "last_updated_time")?,
-            params: KvTable::LoggedModelParams.load(&mut conn, KvOwner::Text(id.as_str())).await?,
-            tags: KvTable::LoggedModelTags.load(&mut conn, KvOwner::Text(id.as_str())).await?,
+            params: KvTable::LoggedModelParams
+                .load(&mut conn, KvOwner::Text(id.as_str()))
+                .await?,
+            tags: KvTable::LoggedModelTags
+                .load(&mut conn, KvOwner::Text(id.as_str()))
+                .await?,
         })
     }
 
-    pub async fn finalize_logged_model(&self, actor: &Actor, id: &LoggedModelId, status: LoggedModelStatus) -> Result<LoggedModel> {
+    pub async fn finalize_logged_model(
+        &self,
+        actor: &Actor,
+        id: &LoggedModelId,
+        status: LoggedModelStatus,
+    ) -> Result<LoggedModel> {
         let before = self.get_logged_model(id).await?;
         let mut tx = self.store.begin_write().await?;
-        sqlx::query("UPDATE logged_models SET status = $1, last_updated_time = $2 WHERE model_id = $3")
-            .bind(status.as_str())
-            .bind(now_millis())
-            .bind(id.as_str().to_string())
-            .execute(tx.conn())
-            .await
-            .map_err(map_sqlx)?;
-        tx.audit(actor.name(), "logged_model.finalize", subject(id), json(&before.status), json(&status)).await?;
+        sqlx::query(
+            "UPDATE logged_models SET status = $1, last_updated_time = $2 WHERE model_id = $3",
+        )
+        .bind(status.as_str())
+        .bind(now_millis())
+        .bind(id.as_str().to_string())
+        .execute(tx.conn())
+        .await
+        .map_err(map_sqlx)?;
+        tx.audit(
+            actor.name(),
+            "logged_model.finalize",
+            subject(id),
+            json(&before.status),
+            json(&status),
+        )
+        .await?;
         tx.commit().await?;
         self.get_logged_model(id).await
     }
 
-    pub async fn set_logged_model_tags(&self, actor: &Actor, id: &LoggedModelId, tags: &[Tag]) -> Result<()> {
+    pub async fn set_logged_model_tags(
+        &self,
+        actor: &Actor,
+        id: &LoggedModelId,
+        tags: &[Tag],
+    ) -> Result<()> {
         self.get_logged_model(id).await?;
         let mut tx = self.store.begin_write().await?;
         for t in tags {
-            KvTable::LoggedModelTags.upsert(tx.conn(), KvOwner::Text(id.as_str()), t).await?;
+            KvTable::LoggedModelTags
+                .upsert(tx.conn(), KvOwner::Text(id.as_str()), t)
+                .await?;
         }
-        tx.audit(actor.name(), "logged_model.set_tags", subject(id), "null".into(), json(&tags)).await?;
+        tx.audit(
+            actor.name(),
+            "logged_model.set_tags",
+            subject(id),
+            "null".into(),
+            json(&tags),
+        )
+        .await?;
         tx.commit().await
     }
 }

@@ -28,7 +28,10 @@ impl Registry {
     pub async fn open(url: &DatabaseUrl, data_dir: &Path) -> Result<Registry> {
         let store = Store::open(url).await?;
         let blobs = LocalBlobStore::open(data_dir.to_path_buf()).await?;
-        Ok(Registry { store, blobs: Arc::new(blobs) })
+        Ok(Registry {
+            store,
+            blobs: Arc::new(blobs),
+        })
     }
 }
 

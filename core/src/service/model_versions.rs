@@ -3,7 +3,9 @@
 use super::registered_models::{lock_model, not_found};
 use super::Registry;
 use crate::error::{Error, Result};
-use crate::model_version::{versions_to_archive, ModelVersion, NewModelVersion, Transition, VersionStatus};
+use crate::model_version::{
+    versions_to_archive, ModelVersion, NewModelVersion, Transition, VersionStatus,
+};
 use crate::names::{AliasName, LoggedModelId, ModelName, RunId, Stage, Tag, Version};
 use crate::store::rows::{self, json, KvOwner, KvTable};
 use crate::store::{map_sqlx, WriteTx};
@@ -16,11 +18,17 @@ fn subject(name: &ModelName, v: Version) -> String {
 }
 
 fn version_not_found(name: &ModelName, v: Version) -> Error {
-    Error::NotFound(format!("Model Version (name={name}, version={v}) not found"))
+    Error::NotFound(format!(
+        "Model Version (name={name}, version={v}) not found"
+    ))
 }
 
 impl Registry {
-    pub async fn create_model_version(&self, actor: &Actor, new: NewModelVersion) -> Result<ModelVersion> {
+    pub async fn create_model_version(
+        &self,
+        actor: &Actor,
+        new: NewModelVersion,
+    ) -> Result<ModelVersion> {
         let now = now_millis();
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, &new.name).await?;
@@ -53,18 +61,36 @@ impl Registry {
         .map_err(map_sqlx)?;
         let id = rows::i(&row, "id")?;
         for t in &new.tags {
-            KvTable::ModelVersionTags.upsert(tx.conn(), KvOwner::Int(id), t).await?;
+            KvTable::ModelVersionTags
+                .upsert(tx.conn(), KvOwner::Int(id), t)
+                .await?;
         }
-        let after = json(&serde_json::json!({"source": new.source, "run_id": new.run_id, "logged_model_id": new.logged_model_id, "stage": "None"}));
-        tx.audit(actor.name(), "model_version.create", subject(&new.name, version), "null".into(), after).await?;
+        let after = json(
+            &serde_json::json!({"source": new.source, "run_id": new.run_id, "logged_model_id": new.logged_model_id, "stage": "None"}),
+        );
+        tx.audit(
+            actor.name(),
+            "model_version.create",
+            subject(&new.name, version),
+            "null".into(),
+            after,
+        )
+        .await?;
         tx.commit().await?;
         self.get_model_version(&new.name, version).await
     }
 
-    pub async fn get_model_version(&self, name: &ModelName, version: Version) -> Result<ModelVersion> {
+    pub async fn get_model_version(
+        &self,
+        name: &ModelName,
+        version: Version,
+    ) -> Result<ModelVersion> {
         let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
         let id = model_id_of(&mut conn, name).await?;
-        load_versions(&mut conn, name, id, Some(version)).await?.pop().ok_or_else(|| version_not_found(name, version))
+        load_versions(&mut conn, name, id, Some(version))
+            .await?
+            .pop()
+            .ok_or_else(|| version_not_found(name, version))
     }
 
     /// All versions of a model, newest first.
@@ -78,7 +104,14 @@ impl Registry {
 
     /// Moves a version to `to`, archiving what the rules say in the same transaction; one
     /// audit event records the move and everything archived with it.
-    pub async fn transition_stage(&self, actor: &Actor, name: &ModelName, version: Version, to: Stage, archive_existing: bool) -> Result<Transition> {
+    pub async fn transition_stage(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        version: Version,
+        to: Stage,
+        archive_existing: bool,
+    ) -> Result<Transition> {
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
         let rows = sqlx::query("SELECT version, stage FROM model_versions WHERE model_id = $1")
@@ -88,10 +121,18 @@ impl Registry {
             .map_err(map_sqlx)?;
         let mut others = Vec::with_capacity(rows.len());
         for r in &rows {
-            others.push((Version::new(rows::i(r, "version")?)?, rows::parsed(rows::s(r, "stage")?.parse::<Stage>(), "stage")?));
+            others.push((
+                Version::new(rows::i(r, "version")?)?,
+                rows::parsed(rows::s(r, "stage")?.parse::<Stage>(), "stage")?,
+            ));
         }
-        let from = others.iter().find(|(v, _)| *v == version).map(|(_, s)| *s).ok_or_else(|| version_not_found(name, version))?;
-        let archived = versions_to_archive(version, to, archive_existing, m.single_production, &others);
+        let from = others
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map(|(_, s)| *s)
+            .ok_or_else(|| version_not_found(name, version))?;
+        let archived =
+            versions_to_archive(version, to, archive_existing, m.single_production, &others);
         let now = now_millis();
         // Archive first: the partial unique index must never see two Production rows.
         for v in &archived {
@@ -106,12 +147,28 @@ impl Registry {
             .map_err(map_sqlx)?;
         let b = json(&serde_json::json!({"stage": from}));
         let a = json(&serde_json::json!({"stage": to, "archived": archived}));
-        tx.audit(actor.name(), "model_version.transition", subject(name, version), b, a).await?;
+        tx.audit(
+            actor.name(),
+            "model_version.transition",
+            subject(name, version),
+            b,
+            a,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(Transition { version: self.get_model_version(name, version).await?, archived })
+        Ok(Transition {
+            version: self.get_model_version(name, version).await?,
+            archived,
+        })
     }
 
-    pub async fn update_model_version(&self, actor: &Actor, name: &ModelName, version: Version, description: String) -> Result<ModelVersion> {
+    pub async fn update_model_version(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        version: Version,
+        description: String,
+    ) -> Result<ModelVersion> {
         let before = self.get_model_version(name, version).await?;
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
@@ -123,12 +180,24 @@ impl Registry {
             .execute(tx.conn())
             .await
             .map_err(map_sqlx)?;
-        tx.audit(actor.name(), "model_version.update", subject(name, version), json(&before.description), json(&description)).await?;
+        tx.audit(
+            actor.name(),
+            "model_version.update",
+            subject(name, version),
+            json(&before.description),
+            json(&description),
+        )
+        .await?;
         tx.commit().await?;
         self.get_model_version(name, version).await
     }
 
-    pub async fn delete_model_version(&self, actor: &Actor, name: &ModelName, version: Version) -> Result<()> {
+    pub async fn delete_model_version(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        version: Version,
+    ) -> Result<()> {
         let before = self.get_model_version(name, version).await?;
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
@@ -141,33 +210,81 @@ impl Registry {
             sqlx::query(sql).bind(m.id).bind(version.get()).execute(tx.conn()).await.map_err(map_sqlx)?;
         }
         let _ = vid;
-        let b = json(&serde_json::json!({"stage": before.stage, "source": before.source, "aliases": before.aliases}));
-        tx.audit(actor.name(), "model_version.delete", subject(name, version), b, "null".into()).await?;
+        let b = json(
+            &serde_json::json!({"stage": before.stage, "source": before.source, "aliases": before.aliases}),
+        );
+        tx.audit(
+            actor.name(),
+            "model_version.delete",
+            subject(name, version),
+            b,
+            "null".into(),
+        )
+        .await?;
         tx.commit().await
     }
 
-    pub async fn set_model_version_tag(&self, actor: &Actor, name: &ModelName, version: Version, tag: Tag) -> Result<()> {
+    pub async fn set_model_version_tag(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        version: Version,
+        tag: Tag,
+    ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
         let vid = version_id(&mut tx, m.id, name, version).await?;
-        KvTable::ModelVersionTags.upsert(tx.conn(), KvOwner::Int(vid), &tag).await?;
-        tx.audit(actor.name(), "model_version.set_tag", subject(name, version), "null".into(), json(&tag)).await?;
+        KvTable::ModelVersionTags
+            .upsert(tx.conn(), KvOwner::Int(vid), &tag)
+            .await?;
+        tx.audit(
+            actor.name(),
+            "model_version.set_tag",
+            subject(name, version),
+            "null".into(),
+            json(&tag),
+        )
+        .await?;
         tx.commit().await
     }
 
-    pub async fn delete_model_version_tag(&self, actor: &Actor, name: &ModelName, version: Version, key: &str) -> Result<()> {
+    pub async fn delete_model_version_tag(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        version: Version,
+        key: &str,
+    ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
         let vid = version_id(&mut tx, m.id, name, version).await?;
-        if !KvTable::ModelVersionTags.delete(tx.conn(), KvOwner::Int(vid), key).await? {
-            return Err(Error::NotFound(format!("No tag with name: {key} in model version {name}/{version}")));
+        if !KvTable::ModelVersionTags
+            .delete(tx.conn(), KvOwner::Int(vid), key)
+            .await?
+        {
+            return Err(Error::NotFound(format!(
+                "No tag with name: {key} in model version {name}/{version}"
+            )));
         }
-        tx.audit(actor.name(), "model_version.delete_tag", subject(name, version), json(&key), "null".into()).await?;
+        tx.audit(
+            actor.name(),
+            "model_version.delete_tag",
+            subject(name, version),
+            json(&key),
+            "null".into(),
+        )
+        .await?;
         tx.commit().await
     }
 }
 
-async fn set_stage(tx: &mut WriteTx, model_id: i64, v: Version, stage: Stage, now: i64) -> Result<()> {
+async fn set_stage(
+    tx: &mut WriteTx,
+    model_id: i64,
+    v: Version,
+    stage: Stage,
+    now: i64,
+) -> Result<()> {
     sqlx::query("UPDATE model_versions SET stage = $1, last_updated_time = $2 WHERE model_id = $3 AND version = $4")
         .bind(stage.as_str())
         .bind(now)
@@ -204,7 +321,12 @@ async fn model_id_of(conn: &mut AnyConnection, name: &ModelName) -> Result<i64> 
 }
 
 /// Loads versions (one or all, oldest first) with their tags and aliases in three queries.
-pub(crate) async fn load_versions(conn: &mut AnyConnection, name: &ModelName, model_id: i64, only: Option<Version>) -> Result<Vec<ModelVersion>> {
+pub(crate) async fn load_versions(
+    conn: &mut AnyConnection,
+    name: &ModelName,
+    model_id: i64,
+    only: Option<Version>,
+) -> Result<Vec<ModelVersion>> {
     let filter = only.map(|v| v.get()).unwrap_or(-1);
     let vrows = sqlx::query("SELECT * FROM model_versions WHERE model_id = $1 AND ($2 < 0 OR version = $2) ORDER BY version")
         .bind(model_id)
@@ -221,31 +343,52 @@ pub(crate) async fn load_versions(conn: &mut AnyConnection, name: &ModelName, mo
     .fetch_all(&mut *conn)
     .await
     .map_err(map_sqlx)?;
-    let arows = sqlx::query("SELECT alias, version FROM registered_model_aliases WHERE model_id = $1 ORDER BY alias")
-        .bind(model_id)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(map_sqlx)?;
+    let arows = sqlx::query(
+        "SELECT alias, version FROM registered_model_aliases WHERE model_id = $1 ORDER BY alias",
+    )
+    .bind(model_id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(map_sqlx)?;
     let mut out = Vec::with_capacity(vrows.len());
     for r in &vrows {
         let id = rows::i(r, "id")?;
         let version = Version::new(rows::i(r, "version")?)?;
         let mut tags = Vec::new();
-        for t in trows.iter().filter(|t| rows::i(t, "version_id").ok() == Some(id)) {
-            tags.push(Tag { key: rows::parsed(crate::names::Key::parse(rows::s(t, "key")?), "key")?, value: rows::s(t, "value")? });
+        for t in trows
+            .iter()
+            .filter(|t| rows::i(t, "version_id").ok() == Some(id))
+        {
+            tags.push(Tag {
+                key: rows::parsed(crate::names::Key::parse(rows::s(t, "key")?), "key")?,
+                value: rows::s(t, "value")?,
+            });
         }
         let mut aliases = Vec::new();
-        for a in arows.iter().filter(|a| rows::i(a, "version").ok() == Some(version.get())) {
-            aliases.push(rows::parsed(AliasName::parse(rows::s(a, "alias")?), "alias")?);
+        for a in arows
+            .iter()
+            .filter(|a| rows::i(a, "version").ok() == Some(version.get()))
+        {
+            aliases.push(rows::parsed(
+                AliasName::parse(rows::s(a, "alias")?),
+                "alias",
+            )?);
         }
         out.push(ModelVersion {
             name: name.clone(),
             version,
             source: rows::s(r, "source")?,
-            run_id: rows::os(r, "run_id")?.map(RunId::parse).transpose().map_err(|e| Error::Internal(e.to_string()))?,
+            run_id: rows::os(r, "run_id")?
+                .map(RunId::parse)
+                .transpose()
+                .map_err(|e| Error::Internal(e.to_string()))?,
             run_link: rows::s(r, "run_link")?,
-            logged_model_id: rows::os(r, "logged_model_id")?.map(LoggedModelId::parse).transpose().map_err(|e| Error::Internal(e.to_string()))?,
-            status: VersionStatus::parse(&rows::s(r, "status")?).ok_or_else(|| Error::Internal("stored version status is invalid".into()))?,
+            logged_model_id: rows::os(r, "logged_model_id")?
+                .map(LoggedModelId::parse)
+                .transpose()
+                .map_err(|e| Error::Internal(e.to_string()))?,
+            status: VersionStatus::parse(&rows::s(r, "status")?)
+                .ok_or_else(|| Error::Internal("stored version status is invalid".into()))?,
             stage: rows::parsed(rows::s(r, "stage")?.parse::<Stage>(), "stage")?,
             description: rows::s(r, "description")?,
             user_id: rows::s(r, "user_id")?,

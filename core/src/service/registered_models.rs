@@ -27,7 +27,9 @@ pub(crate) struct LockedModel {
 pub(crate) async fn lock_model(tx: &mut WriteTx, name: &ModelName) -> Result<LockedModel> {
     let sql = match tx.backend() {
         Backend::Sqlite => "SELECT id, single_production FROM registered_models WHERE name = $1",
-        Backend::Postgres => "SELECT id, single_production FROM registered_models WHERE name = $1 FOR UPDATE",
+        Backend::Postgres => {
+            "SELECT id, single_production FROM registered_models WHERE name = $1 FOR UPDATE"
+        }
     };
     let row = sqlx::query(sql)
         .bind(name.as_str().to_string())
@@ -35,7 +37,10 @@ pub(crate) async fn lock_model(tx: &mut WriteTx, name: &ModelName) -> Result<Loc
         .await
         .map_err(map_sqlx)?
         .ok_or_else(|| not_found(name))?;
-    Ok(LockedModel { id: rows::i(&row, "id")?, single_production: rows::b(&row, "single_production")? })
+    Ok(LockedModel {
+        id: rows::i(&row, "id")?,
+        single_production: rows::b(&row, "single_production")?,
+    })
 }
 
 pub(crate) fn not_found(name: &ModelName) -> Error {
@@ -63,7 +68,13 @@ async fn touch(tx: &mut WriteTx, id: i64) -> Result<()> {
 }
 
 impl Registry {
-    pub async fn create_registered_model(&self, actor: &Actor, name: ModelName, description: String, tags: Vec<Tag>) -> Result<RegisteredModel> {
+    pub async fn create_registered_model(
+        &self,
+        actor: &Actor,
+        name: ModelName,
+        description: String,
+        tags: Vec<Tag>,
+    ) -> Result<RegisteredModel> {
         let now = now_millis();
         let mut tx = self.store.begin_write().await?;
         let row = sqlx::query(
@@ -77,10 +88,20 @@ impl Registry {
         .map_err(|e| or_exists(map_sqlx(e), || format!("Registered Model (name={name}) already exists.")))?;
         let id = rows::i(&row, "id")?;
         for t in &tags {
-            KvTable::RegisteredModelTags.upsert(tx.conn(), KvOwner::Int(id), t).await?;
+            KvTable::RegisteredModelTags
+                .upsert(tx.conn(), KvOwner::Int(id), t)
+                .await?;
         }
-        let after = json(&serde_json::json!({"name": name, "description": description, "tags": tags}));
-        tx.audit(actor.name(), "registered_model.create", subject(&name), "null".into(), after).await?;
+        let after =
+            json(&serde_json::json!({"name": name, "description": description, "tags": tags}));
+        tx.audit(
+            actor.name(),
+            "registered_model.create",
+            subject(&name),
+            "null".into(),
+            after,
+        )
+        .await?;
         tx.commit().await?;
         self.get_registered_model(&name).await
     }
@@ -94,13 +115,19 @@ impl Registry {
             .map_err(map_sqlx)?
             .ok_or_else(|| not_found(name))?;
         let id = rows::i(&row, "id")?;
-        let tags = KvTable::RegisteredModelTags.load(&mut conn, KvOwner::Int(id)).await?;
+        let tags = KvTable::RegisteredModelTags
+            .load(&mut conn, KvOwner::Int(id))
+            .await?;
         let aliases = load_aliases(&mut conn, id).await?;
         let versions = load_versions(&mut conn, name, id, None).await?;
         // MLflow's latest_versions: the newest version in each stage.
         let mut latest_versions = Vec::new();
         for stage in Stage::ALL {
-            if let Some(v) = versions.iter().filter(|v| v.stage == stage).max_by_key(|v| v.version) {
+            if let Some(v) = versions
+                .iter()
+                .filter(|v| v.stage == stage)
+                .max_by_key(|v| v.version)
+            {
                 latest_versions.push(v.clone());
             }
         }
@@ -130,15 +157,20 @@ impl Registry {
         .fetch_all(&mut *conn)
         .await
         .map_err(map_sqlx)?;
-        let alias_rows = sqlx::query("SELECT model_id, alias, version FROM registered_model_aliases ORDER BY alias")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(map_sqlx)?;
+        let alias_rows = sqlx::query(
+            "SELECT model_id, alias, version FROM registered_model_aliases ORDER BY alias",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_sqlx)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id = rows::i(r, "id")?;
             let mut aliases = Vec::new();
-            for a in alias_rows.iter().filter(|a| rows::i(a, "model_id").ok() == Some(id)) {
+            for a in alias_rows
+                .iter()
+                .filter(|a| rows::i(a, "model_id").ok() == Some(id))
+            {
                 aliases.push(alias_from_row(a)?);
             }
             out.push(ModelSummary {
@@ -146,15 +178,24 @@ impl Registry {
                 description: rows::s(r, "description")?,
                 last_updated_time: rows::i(r, "last_updated_time")?,
                 version_count: rows::i(r, "version_count")?,
-                production_version: rows::oi(r, "production_version")?.map(Version::new).transpose()?,
-                staging_version: rows::oi(r, "staging_version")?.map(Version::new).transpose()?,
+                production_version: rows::oi(r, "production_version")?
+                    .map(Version::new)
+                    .transpose()?,
+                staging_version: rows::oi(r, "staging_version")?
+                    .map(Version::new)
+                    .transpose()?,
                 aliases,
             });
         }
         Ok(out)
     }
 
-    pub async fn rename_registered_model(&self, actor: &Actor, name: &ModelName, new_name: ModelName) -> Result<RegisteredModel> {
+    pub async fn rename_registered_model(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        new_name: ModelName,
+    ) -> Result<RegisteredModel> {
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
         sqlx::query("UPDATE registered_models SET name = $1, last_updated_time = $2 WHERE id = $3")
@@ -163,31 +204,61 @@ impl Registry {
             .bind(m.id)
             .execute(tx.conn())
             .await
-            .map_err(|e| or_exists(map_sqlx(e), || format!("Registered Model (name={new_name}) already exists.")))?;
-        tx.audit(actor.name(), "registered_model.rename", subject(name), json(name), json(&new_name)).await?;
+            .map_err(|e| {
+                or_exists(map_sqlx(e), || {
+                    format!("Registered Model (name={new_name}) already exists.")
+                })
+            })?;
+        tx.audit(
+            actor.name(),
+            "registered_model.rename",
+            subject(name),
+            json(name),
+            json(&new_name),
+        )
+        .await?;
         tx.commit().await?;
         self.get_registered_model(&new_name).await
     }
 
-    pub async fn update_registered_model(&self, actor: &Actor, name: &ModelName, description: String) -> Result<RegisteredModel> {
+    pub async fn update_registered_model(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        description: String,
+    ) -> Result<RegisteredModel> {
         let before = self.get_registered_model(name).await?;
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
-        sqlx::query("UPDATE registered_models SET description = $1, last_updated_time = $2 WHERE id = $3")
-            .bind(description.clone())
-            .bind(now_millis())
-            .bind(m.id)
-            .execute(tx.conn())
-            .await
-            .map_err(map_sqlx)?;
-        tx.audit(actor.name(), "registered_model.update", subject(name), json(&before.description), json(&description)).await?;
+        sqlx::query(
+            "UPDATE registered_models SET description = $1, last_updated_time = $2 WHERE id = $3",
+        )
+        .bind(description.clone())
+        .bind(now_millis())
+        .bind(m.id)
+        .execute(tx.conn())
+        .await
+        .map_err(map_sqlx)?;
+        tx.audit(
+            actor.name(),
+            "registered_model.update",
+            subject(name),
+            json(&before.description),
+            json(&description),
+        )
+        .await?;
         tx.commit().await?;
         self.get_registered_model(name).await
     }
 
     /// Sets whether the model allows a single Production version. Turning it on fails while
     /// more than one version is in Production.
-    pub async fn set_production_policy(&self, actor: &Actor, name: &ModelName, single: bool) -> Result<()> {
+    pub async fn set_production_policy(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        single: bool,
+    ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
         sqlx::query("UPDATE registered_models SET single_production = $1 WHERE id = $2")
@@ -209,7 +280,14 @@ impl Registry {
             })?;
         let b = json(&serde_json::json!({"single_production": m.single_production}));
         let a = json(&serde_json::json!({"single_production": single}));
-        tx.audit(actor.name(), "registered_model.set_policy", subject(name), b, a).await?;
+        tx.audit(
+            actor.name(),
+            "registered_model.set_policy",
+            subject(name),
+            b,
+            a,
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -230,50 +308,99 @@ impl Registry {
             "description": before.description, "tags": before.tags, "aliases": before.aliases,
             "versions": before.latest_versions.iter().map(|v| (v.version, v.stage)).collect::<Vec<_>>(),
         }));
-        tx.audit(actor.name(), "registered_model.delete", subject(name), b, "null".into()).await?;
+        tx.audit(
+            actor.name(),
+            "registered_model.delete",
+            subject(name),
+            b,
+            "null".into(),
+        )
+        .await?;
         tx.commit().await
     }
 
-    pub async fn set_registered_model_tag(&self, actor: &Actor, name: &ModelName, tag: Tag) -> Result<()> {
+    pub async fn set_registered_model_tag(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        tag: Tag,
+    ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
-        KvTable::RegisteredModelTags.upsert(tx.conn(), KvOwner::Int(m.id), &tag).await?;
+        KvTable::RegisteredModelTags
+            .upsert(tx.conn(), KvOwner::Int(m.id), &tag)
+            .await?;
         touch(&mut tx, m.id).await?;
-        tx.audit(actor.name(), "registered_model.set_tag", subject(name), "null".into(), json(&tag)).await?;
+        tx.audit(
+            actor.name(),
+            "registered_model.set_tag",
+            subject(name),
+            "null".into(),
+            json(&tag),
+        )
+        .await?;
         tx.commit().await
     }
 
-    pub async fn delete_registered_model_tag(&self, actor: &Actor, name: &ModelName, key: &str) -> Result<()> {
+    pub async fn delete_registered_model_tag(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        key: &str,
+    ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
-        if !KvTable::RegisteredModelTags.delete(tx.conn(), KvOwner::Int(m.id), key).await? {
-            return Err(Error::NotFound(format!("No tag with name: {key} in registered model {name}")));
+        if !KvTable::RegisteredModelTags
+            .delete(tx.conn(), KvOwner::Int(m.id), key)
+            .await?
+        {
+            return Err(Error::NotFound(format!(
+                "No tag with name: {key} in registered model {name}"
+            )));
         }
-        tx.audit(actor.name(), "registered_model.delete_tag", subject(name), json(&key), "null".into()).await?;
+        tx.audit(
+            actor.name(),
+            "registered_model.delete_tag",
+            subject(name),
+            json(&key),
+            "null".into(),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Points `alias` at `version`, moving it if it pointed elsewhere.
-    pub async fn set_alias(&self, actor: &Actor, name: &ModelName, alias: AliasName, version: Version) -> Result<()> {
+    pub async fn set_alias(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        alias: AliasName,
+        version: Version,
+    ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
-        let exists = sqlx::query("SELECT 1 AS one FROM model_versions WHERE model_id = $1 AND version = $2")
-            .bind(m.id)
-            .bind(version.get())
-            .fetch_optional(tx.conn())
-            .await
-            .map_err(map_sqlx)?;
+        let exists =
+            sqlx::query("SELECT 1 AS one FROM model_versions WHERE model_id = $1 AND version = $2")
+                .bind(m.id)
+                .bind(version.get())
+                .fetch_optional(tx.conn())
+                .await
+                .map_err(map_sqlx)?;
         if exists.is_none() {
-            return Err(Error::NotFound(format!("Model Version (name={name}, version={version}) not found")));
+            return Err(Error::NotFound(format!(
+                "Model Version (name={name}, version={version}) not found"
+            )));
         }
-        let before = sqlx::query("SELECT version FROM registered_model_aliases WHERE model_id = $1 AND alias = $2")
-            .bind(m.id)
-            .bind(alias.as_str().to_string())
-            .fetch_optional(tx.conn())
-            .await
-            .map_err(map_sqlx)?
-            .map(|r| rows::i(&r, "version"))
-            .transpose()?;
+        let before = sqlx::query(
+            "SELECT version FROM registered_model_aliases WHERE model_id = $1 AND alias = $2",
+        )
+        .bind(m.id)
+        .bind(alias.as_str().to_string())
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(map_sqlx)?
+        .map(|r| rows::i(&r, "version"))
+        .transpose()?;
         sqlx::query(
             "INSERT INTO registered_model_aliases (model_id, alias, version) VALUES ($1, $2, $3) \
              ON CONFLICT (model_id, alias) DO UPDATE SET version = excluded.version",
@@ -286,20 +413,34 @@ impl Registry {
         .map_err(map_sqlx)?;
         touch(&mut tx, m.id).await?;
         let subj = format!("{}@{alias}", subject(name));
-        tx.audit(actor.name(), "alias.set", subj, json(&before), json(&version)).await?;
+        tx.audit(
+            actor.name(),
+            "alias.set",
+            subj,
+            json(&before),
+            json(&version),
+        )
+        .await?;
         tx.commit().await
     }
 
-    pub async fn delete_alias(&self, actor: &Actor, name: &ModelName, alias: &AliasName) -> Result<()> {
+    pub async fn delete_alias(
+        &self,
+        actor: &Actor,
+        name: &ModelName,
+        alias: &AliasName,
+    ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
-        let before = sqlx::query("SELECT version FROM registered_model_aliases WHERE model_id = $1 AND alias = $2")
-            .bind(m.id)
-            .bind(alias.as_str().to_string())
-            .fetch_optional(tx.conn())
-            .await
-            .map_err(map_sqlx)?
-            .ok_or_else(|| Error::NotFound(format!("Registered model alias {alias} not found.")))?;
+        let before = sqlx::query(
+            "SELECT version FROM registered_model_aliases WHERE model_id = $1 AND alias = $2",
+        )
+        .bind(m.id)
+        .bind(alias.as_str().to_string())
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(map_sqlx)?
+        .ok_or_else(|| Error::NotFound(format!("Registered model alias {alias} not found.")))?;
         sqlx::query("DELETE FROM registered_model_aliases WHERE model_id = $1 AND alias = $2")
             .bind(m.id)
             .bind(alias.as_str().to_string())
@@ -307,7 +448,14 @@ impl Registry {
             .await
             .map_err(map_sqlx)?;
         let subj = format!("{}@{alias}", subject(name));
-        tx.audit(actor.name(), "alias.delete", subj, json(&rows::i(&before, "version")?), "null".into()).await?;
+        tx.audit(
+            actor.name(),
+            "alias.delete",
+            subj,
+            json(&rows::i(&before, "version")?),
+            "null".into(),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -315,13 +463,15 @@ impl Registry {
     pub async fn resolve_alias(&self, name: &ModelName, alias: &AliasName) -> Result<Version> {
         let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
         let id = model_id(&mut conn, name).await?;
-        let row = sqlx::query("SELECT version FROM registered_model_aliases WHERE model_id = $1 AND alias = $2")
-            .bind(id)
-            .bind(alias.as_str().to_string())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(map_sqlx)?
-            .ok_or_else(|| Error::NotFound(format!("Registered model alias {alias} not found.")))?;
+        let row = sqlx::query(
+            "SELECT version FROM registered_model_aliases WHERE model_id = $1 AND alias = $2",
+        )
+        .bind(id)
+        .bind(alias.as_str().to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_sqlx)?
+        .ok_or_else(|| Error::NotFound(format!("Registered model alias {alias} not found.")))?;
         Version::new(rows::i(&row, "version")?)
     }
 }
@@ -334,10 +484,12 @@ fn alias_from_row(r: &sqlx::any::AnyRow) -> Result<Alias> {
 }
 
 pub(crate) async fn load_aliases(conn: &mut AnyConnection, model_id: i64) -> Result<Vec<Alias>> {
-    let rows = sqlx::query("SELECT alias, version FROM registered_model_aliases WHERE model_id = $1 ORDER BY alias")
-        .bind(model_id)
-        .fetch_all(conn)
-        .await
-        .map_err(map_sqlx)?;
+    let rows = sqlx::query(
+        "SELECT alias, version FROM registered_model_aliases WHERE model_id = $1 ORDER BY alias",
+    )
+    .bind(model_id)
+    .fetch_all(conn)
+    .await
+    .map_err(map_sqlx)?;
     rows.iter().map(alias_from_row).collect()
 }

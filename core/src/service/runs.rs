@@ -40,8 +40,16 @@ impl Registry {
             )));
         }
         let run_id = RunId::parse(uuid::Uuid::new_v4().simple().to_string())?;
-        let tag_name = new.tags.iter().find(|t| t.key.as_str() == TAG_RUN_NAME).map(|t| t.value.clone());
-        let run_name = new.run_name.filter(|n| !n.is_empty()).or(tag_name).unwrap_or_else(|| generated_name(&run_id));
+        let tag_name = new
+            .tags
+            .iter()
+            .find(|t| t.key.as_str() == TAG_RUN_NAME)
+            .map(|t| t.value.clone());
+        let run_name = new
+            .run_name
+            .filter(|n| !n.is_empty())
+            .or(tag_name)
+            .unwrap_or_else(|| generated_name(&run_id));
         let user = new
             .tags
             .iter()
@@ -69,10 +77,19 @@ impl Registry {
             tags.push(Tag::parse(TAG_RUN_NAME, run_name.clone())?);
         }
         for t in &tags {
-            KvTable::RunTags.upsert(tx.conn(), KvOwner::Text(run_id.as_str()), t).await?;
+            KvTable::RunTags
+                .upsert(tx.conn(), KvOwner::Text(run_id.as_str()), t)
+                .await?;
         }
         let after = json(&serde_json::json!({"experiment_id": exp_id, "run_name": run_name}));
-        tx.audit(actor.name(), "run.create", subject(&run_id), "null".into(), after).await?;
+        tx.audit(
+            actor.name(),
+            "run.create",
+            subject(&run_id),
+            "null".into(),
+            after,
+        )
+        .await?;
         tx.commit().await?;
         self.get_run(&run_id).await
     }
@@ -130,8 +147,12 @@ impl Registry {
         let mut tx = self.store.begin_write().await?;
         ensure_active(tx.conn(), run_id).await?;
         let status = status.unwrap_or(before.status);
-        let end_time = end_time.or(before.end_time).or_else(|| status.is_terminal().then(now_millis));
-        let name = run_name.filter(|n| !n.is_empty()).unwrap_or_else(|| before.run_name.clone());
+        let end_time = end_time
+            .or(before.end_time)
+            .or_else(|| status.is_terminal().then(now_millis));
+        let name = run_name
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| before.run_name.clone());
         sqlx::query("UPDATE runs SET status = $1, end_time = $2, name = $3 WHERE run_id = $4")
             .bind(status.as_str())
             .bind(end_time)
@@ -141,11 +162,22 @@ impl Registry {
             .await
             .map_err(map_sqlx)?;
         if name != before.run_name {
-            KvTable::RunTags.upsert(tx.conn(), KvOwner::Text(run_id.as_str()), &Tag::parse(TAG_RUN_NAME, name.clone())?).await?;
+            KvTable::RunTags
+                .upsert(
+                    tx.conn(),
+                    KvOwner::Text(run_id.as_str()),
+                    &Tag::parse(TAG_RUN_NAME, name.clone())?,
+                )
+                .await?;
         }
-        let b = json(&serde_json::json!({"status": before.status.as_str(), "end_time": before.end_time, "run_name": before.run_name}));
-        let a = json(&serde_json::json!({"status": status.as_str(), "end_time": end_time, "run_name": name}));
-        tx.audit(actor.name(), "run.update", subject(run_id), b, a).await?;
+        let b = json(
+            &serde_json::json!({"status": before.status.as_str(), "end_time": before.end_time, "run_name": before.run_name}),
+        );
+        let a = json(
+            &serde_json::json!({"status": status.as_str(), "end_time": end_time, "run_name": name}),
+        );
+        tx.audit(actor.name(), "run.update", subject(run_id), b, a)
+            .await?;
         tx.commit().await?;
         Ok(self.get_run(run_id).await?.info)
     }
@@ -161,23 +193,46 @@ impl Registry {
             .execute(tx.conn())
             .await
             .map_err(map_sqlx)?;
-        let action = if to == LifecycleStage::Deleted { "run.delete" } else { "run.restore" };
-        tx.audit(actor.name(), action, subject(run_id), json(&before.lifecycle_stage), json(&to)).await?;
+        let action = if to == LifecycleStage::Deleted {
+            "run.delete"
+        } else {
+            "run.restore"
+        };
+        tx.audit(
+            actor.name(),
+            action,
+            subject(run_id),
+            json(&before.lifecycle_stage),
+            json(&to),
+        )
+        .await?;
         tx.commit().await
     }
 
     pub async fn delete_run(&self, actor: &Actor, run_id: &RunId) -> Result<()> {
-        self.set_run_stage(actor, run_id, LifecycleStage::Deleted).await
+        self.set_run_stage(actor, run_id, LifecycleStage::Deleted)
+            .await
     }
 
     pub async fn restore_run(&self, actor: &Actor, run_id: &RunId) -> Result<()> {
-        self.set_run_stage(actor, run_id, LifecycleStage::Active).await
+        self.set_run_stage(actor, run_id, LifecycleStage::Active)
+            .await
     }
 
     /// Logs metrics, params and tags in one transaction with one audit event. Params are
     /// write-once: logging a different value for an existing key is refused (MLflow's rule).
-    pub async fn log_batch(&self, actor: &Actor, run_id: &RunId, metrics: &[Metric], params: &[Tag], tags: &[Tag]) -> Result<()> {
-        if metrics.len() > MAX_BATCH_METRICS || params.len() > MAX_BATCH_PARAMS || tags.len() > MAX_BATCH_TAGS {
+    pub async fn log_batch(
+        &self,
+        actor: &Actor,
+        run_id: &RunId,
+        metrics: &[Metric],
+        params: &[Tag],
+        tags: &[Tag],
+    ) -> Result<()> {
+        if metrics.len() > MAX_BATCH_METRICS
+            || params.len() > MAX_BATCH_PARAMS
+            || tags.len() > MAX_BATCH_TAGS
+        {
             return Err(Error::invalid(format!(
                 "A batch may hold at most {MAX_BATCH_METRICS} metrics, {MAX_BATCH_PARAMS} params and {MAX_BATCH_TAGS} tags"
             )));
@@ -186,33 +241,60 @@ impl Registry {
         ensure_active(tx.conn(), run_id).await?;
         insert_params(&mut tx, run_id, params).await?;
         for t in tags {
-            KvTable::RunTags.upsert(tx.conn(), KvOwner::Text(run_id.as_str()), t).await?;
+            KvTable::RunTags
+                .upsert(tx.conn(), KvOwner::Text(run_id.as_str()), t)
+                .await?;
         }
         insert_metrics(&mut tx, run_id, metrics).await?;
         let after = json(&serde_json::json!({
             "metrics": metrics.len(), "params": params.iter().map(|p| (p.key.as_str(), p.value.as_str())).collect::<std::collections::BTreeMap<_, _>>(),
             "tags": tags.iter().map(|t| t.key.as_str()).collect::<Vec<_>>(),
         }));
-        tx.audit(actor.name(), "run.log_batch", subject(run_id), "null".into(), after).await?;
+        tx.audit(
+            actor.name(),
+            "run.log_batch",
+            subject(run_id),
+            "null".into(),
+            after,
+        )
+        .await?;
         tx.commit().await
     }
 
     pub async fn set_run_tag(&self, actor: &Actor, run_id: &RunId, tag: Tag) -> Result<()> {
-        self.log_batch(actor, run_id, &[], &[], std::slice::from_ref(&tag)).await
+        self.log_batch(actor, run_id, &[], &[], std::slice::from_ref(&tag))
+            .await
     }
 
     pub async fn delete_run_tag(&self, actor: &Actor, run_id: &RunId, key: &str) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         ensure_active(tx.conn(), run_id).await?;
-        if !KvTable::RunTags.delete(tx.conn(), KvOwner::Text(run_id.as_str()), key).await? {
-            return Err(Error::NotFound(format!("No tag with name: {key} in run with id {run_id}")));
+        if !KvTable::RunTags
+            .delete(tx.conn(), KvOwner::Text(run_id.as_str()), key)
+            .await?
+        {
+            return Err(Error::NotFound(format!(
+                "No tag with name: {key} in run with id {run_id}"
+            )));
         }
-        tx.audit(actor.name(), "run.delete_tag", subject(run_id), json(&key), "null".into()).await?;
+        tx.audit(
+            actor.name(),
+            "run.delete_tag",
+            subject(run_id),
+            json(&key),
+            "null".into(),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Records dataset inputs; a dataset is identified by (experiment, name, digest) and stored once.
-    pub async fn log_inputs(&self, actor: &Actor, run_id: &RunId, inputs: &[DatasetInput]) -> Result<()> {
+    pub async fn log_inputs(
+        &self,
+        actor: &Actor,
+        run_id: &RunId,
+        inputs: &[DatasetInput],
+    ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         let exp_id = ensure_active(tx.conn(), run_id).await?;
         for input in inputs {
@@ -231,13 +313,15 @@ impl Registry {
             .execute(tx.conn())
             .await
             .map_err(map_sqlx)?;
-            let row = sqlx::query("SELECT id FROM datasets WHERE experiment_id = $1 AND name = $2 AND digest = $3")
-                .bind(exp_id)
-                .bind(d.name.clone())
-                .bind(d.digest.clone())
-                .fetch_one(tx.conn())
-                .await
-                .map_err(map_sqlx)?;
+            let row = sqlx::query(
+                "SELECT id FROM datasets WHERE experiment_id = $1 AND name = $2 AND digest = $3",
+            )
+            .bind(exp_id)
+            .bind(d.name.clone())
+            .bind(d.digest.clone())
+            .fetch_one(tx.conn())
+            .await
+            .map_err(map_sqlx)?;
             sqlx::query(
                 "INSERT INTO run_inputs (run_id, dataset_id, tags_json) VALUES ($1, $2, $3) \
                  ON CONFLICT (run_id, dataset_id) DO UPDATE SET tags_json = excluded.tags_json",
@@ -249,8 +333,20 @@ impl Registry {
             .await
             .map_err(map_sqlx)?;
         }
-        let after = json(&inputs.iter().map(|i| (&i.dataset.name, &i.dataset.digest)).collect::<Vec<_>>());
-        tx.audit(actor.name(), "run.log_inputs", subject(run_id), "null".into(), after).await?;
+        let after = json(
+            &inputs
+                .iter()
+                .map(|i| (&i.dataset.name, &i.dataset.digest))
+                .collect::<Vec<_>>(),
+        );
+        tx.audit(
+            actor.name(),
+            "run.log_inputs",
+            subject(run_id),
+            "null".into(),
+            after,
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -271,10 +367,19 @@ impl Registry {
 }
 
 fn generated_name(run_id: &RunId) -> String {
-    const ADJ: [&str; 8] = ["brave", "calm", "eager", "gentle", "keen", "lucid", "merry", "quiet"];
-    const NOUN: [&str; 8] = ["otter", "falcon", "maple", "comet", "heron", "cedar", "lynx", "delta"];
+    const ADJ: [&str; 8] = [
+        "brave", "calm", "eager", "gentle", "keen", "lucid", "merry", "quiet",
+    ];
+    const NOUN: [&str; 8] = [
+        "otter", "falcon", "maple", "comet", "heron", "cedar", "lynx", "delta",
+    ];
     let b = run_id.as_str().as_bytes();
-    format!("{}-{}-{}", ADJ[(b[0] % 8) as usize], NOUN[(b[1] % 8) as usize], &run_id.as_str()[..3])
+    format!(
+        "{}-{}-{}",
+        ADJ[(b[0] % 8) as usize],
+        NOUN[(b[1] % 8) as usize],
+        &run_id.as_str()[..3]
+    )
 }
 
 /// Refuses writes to a missing or deleted run; returns its experiment id.
@@ -332,18 +437,34 @@ async fn insert_metrics(tx: &mut WriteTx, run_id: &RunId, metrics: &[Metric]) ->
     }
     // Multi-row inserts: one statement per chunk instead of one per metric.
     for chunk in metrics.chunks(100) {
-        let mut sql = String::from("INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES ");
+        let mut sql = String::from(
+            "INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES ",
+        );
         for i in 0..chunk.len() {
             let b = i * 6;
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6));
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            ));
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for m in chunk {
             let (v, nan) = stored_value(m.value);
-            q = q.bind(run_id.as_str().to_string()).bind(m.key.as_str().to_string()).bind(v).bind(nan).bind(m.timestamp).bind(m.step);
+            q = q
+                .bind(run_id.as_str().to_string())
+                .bind(m.key.as_str().to_string())
+                .bind(v)
+                .bind(nan)
+                .bind(m.timestamp)
+                .bind(m.step);
         }
         q.execute(tx.conn()).await.map_err(map_sqlx)?;
     }
@@ -390,7 +511,11 @@ fn metric_from_row(r: &AnyRow) -> Result<Metric> {
     let nan = rows::b(r, "is_nan")?;
     Ok(Metric {
         key: rows::parsed(Key::parse(rows::s(r, "key")?), "metric key")?,
-        value: if nan { f64::NAN } else { rows::of(r, "value")?.unwrap_or(f64::NAN) },
+        value: if nan {
+            f64::NAN
+        } else {
+            rows::of(r, "value")?.unwrap_or(f64::NAN)
+        },
         timestamp: rows::i(r, "timestamp")?,
         step: rows::i(r, "step")?,
     })
@@ -412,7 +537,10 @@ pub(crate) async fn load_run(conn: &mut AnyConnection, run_id: &RunId) -> Result
         .fetch_all(&mut *conn)
         .await
         .map_err(map_sqlx)?;
-    let metrics = metric_rows.iter().map(metric_from_row).collect::<Result<Vec<_>>>()?;
+    let metrics = metric_rows
+        .iter()
+        .map(metric_from_row)
+        .collect::<Result<Vec<_>>>()?;
     let input_rows = sqlx::query(
         "SELECT d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags_json \
          FROM run_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id = $1 ORDER BY d.name",
@@ -432,8 +560,17 @@ pub(crate) async fn load_run(conn: &mut AnyConnection, run_id: &RunId) -> Result
                 schema: rows::os(r, "schema")?,
                 profile: rows::os(r, "profile")?,
             },
-            tags: rows::parsed(serde_json::from_str(&rows::s(r, "tags_json")?), "input tags")?,
+            tags: rows::parsed(
+                serde_json::from_str(&rows::s(r, "tags_json")?),
+                "input tags",
+            )?,
         });
     }
-    Ok(Run { info, metrics, params, tags, inputs })
+    Ok(Run {
+        info,
+        metrics,
+        params,
+        tags,
+        inputs,
+    })
 }

@@ -28,15 +28,23 @@ pub struct DatabaseUrl(String);
 
 impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self> {
-        if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://")
+        {
             Ok(DatabaseUrl(url.to_string()))
         } else {
-            Err(Error::invalid("database URL must start with sqlite: or postgres://"))
+            Err(Error::invalid(
+                "database URL must start with sqlite: or postgres://",
+            ))
         }
     }
     /// The SQLite file inside a data directory.
     pub fn sqlite_in(dir: &Path) -> Self {
-        DatabaseUrl(format!("sqlite://{}?mode=rwc", dir.join("pedigree.db").display()))
+        DatabaseUrl(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("pedigree.db").display()
+        ))
     }
     pub fn backend(&self) -> Backend {
         if self.0.starts_with("sqlite:") {
@@ -86,7 +94,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 
@@ -115,7 +125,11 @@ impl Store {
             Backend::Postgres => opts.max_connections(16).connect(url.expose()).await,
         }
         .map_err(|e| Error::Internal(format!("cannot connect to {}: {e}", url.redacted())))?;
-        let store = Store { pool, backend, writer: Arc::new(Mutex::new(())) };
+        let store = Store {
+            pool,
+            backend,
+            writer: Arc::new(Mutex::new(())),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -145,11 +159,22 @@ impl Store {
         let (guard, tx) = match self.backend {
             Backend::Sqlite => {
                 let guard = self.writer.clone().lock_owned().await;
-                (Some(guard), self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)?)
+                (
+                    Some(guard),
+                    self.pool
+                        .begin_with("BEGIN IMMEDIATE")
+                        .await
+                        .map_err(map_sqlx)?,
+                )
             }
             Backend::Postgres => (None, self.pool.begin().await.map_err(map_sqlx)?),
         };
-        Ok(WriteTx { tx, backend: self.backend, audited: false, _guard: guard })
+        Ok(WriteTx {
+            tx,
+            backend: self.backend,
+            audited: false,
+            _guard: guard,
+        })
     }
 
     pub async fn close(&self) {
@@ -176,17 +201,33 @@ impl WriteTx {
 
     /// Appends the one audit event of this transaction to the hash chain. The chain head is
     /// locked until commit, so concurrent writers append in a single order.
-    pub async fn audit(&mut self, actor: &str, action: &str, subject: String, before: String, after: String) -> Result<i64> {
+    pub async fn audit(
+        &mut self,
+        actor: &str,
+        action: &str,
+        subject: String,
+        before: String,
+        after: String,
+    ) -> Result<i64> {
         let head_sql = match self.backend {
             Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
             Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
         };
-        let head = sqlx::query(head_sql).fetch_one(&mut *self.tx).await.map_err(map_sqlx)?;
+        let head = sqlx::query(head_sql)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_sqlx)?;
         let prev_seq: i64 = head.try_get("seq").map_err(map_sqlx)?;
         let prev_hash: String = head.try_get("hash").map_err(map_sqlx)?;
         let seq = prev_seq + 1;
         let at = now_millis();
-        let record = AuditRecord { actor: actor.to_string(), action: action.to_string(), subject, before, after };
+        let record = AuditRecord {
+            actor: actor.to_string(),
+            action: action.to_string(),
+            subject,
+            before,
+            after,
+        };
         let hash = chain_hash(&prev_hash, seq, at, &record);
         sqlx::query(
             "INSERT INTO audit_events (seq, at, actor, action, subject, before, after, prev_hash, hash) \
@@ -217,7 +258,9 @@ impl WriteTx {
     pub async fn commit(self) -> Result<()> {
         if !self.audited {
             // A write without its audit event must never reach the database.
-            return Err(Error::Internal("write transaction committed without an audit event".into()));
+            return Err(Error::Internal(
+                "write transaction committed without an audit event".into(),
+            ));
         }
         self.tx.commit().await.map_err(map_sqlx)
     }
@@ -228,11 +271,16 @@ impl WriteTx {
 pub fn map_sqlx(e: sqlx::Error) -> Error {
     match &e {
         sqlx::Error::RowNotFound => Error::NotFound("not found".into()),
-        sqlx::Error::Database(db) if db.is_unique_violation() => Error::AlreadyExists("already exists".into()),
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-            Error::FailedPrecondition("a referenced resource does not exist or is still referenced".into())
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            Error::AlreadyExists("already exists".into())
         }
-        sqlx::Error::Database(db) if db.message().contains("database is locked") || db.code().as_deref() == Some("40001") => {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::FailedPrecondition(
+            "a referenced resource does not exist or is still referenced".into(),
+        ),
+        sqlx::Error::Database(db)
+            if db.message().contains("database is locked")
+                || db.code().as_deref() == Some("40001") =>
+        {
             Error::Unavailable("the database is busy; retry".into())
         }
         sqlx::Error::PoolTimedOut => Error::Unavailable("the database is busy; retry".into()),

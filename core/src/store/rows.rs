@@ -39,7 +39,10 @@ pub fn parsed<T, E: std::fmt::Display>(v: std::result::Result<T, E>, what: &str)
 pub fn tags(rows: &[AnyRow]) -> Result<Vec<Tag>> {
     rows.iter()
         .map(|r| {
-            Ok(Tag { key: parsed(Key::parse(s(r, "key")?), "key")?, value: s(r, "value")? })
+            Ok(Tag {
+                key: parsed(Key::parse(s(r, "key")?), "key")?,
+                value: s(r, "value")?,
+            })
         })
         .collect()
 }
@@ -70,7 +73,12 @@ impl KvTable {
     }
 
     /// Inserts or replaces one key.
-    pub async fn upsert(self, conn: &mut AnyConnection, owner: KvOwner<'_>, tag: &Tag) -> Result<()> {
+    pub async fn upsert(
+        self,
+        conn: &mut AnyConnection,
+        owner: KvOwner<'_>,
+        tag: &Tag,
+    ) -> Result<()> {
         let (table, col) = self.table_and_owner();
         let sql = format!(
             "INSERT INTO {table} ({col}, key, value) VALUES ($1, $2, $3) \
@@ -87,7 +95,12 @@ impl KvTable {
     }
 
     /// Removes one key; returns whether it existed.
-    pub async fn delete(self, conn: &mut AnyConnection, owner: KvOwner<'_>, key: &str) -> Result<bool> {
+    pub async fn delete(
+        self,
+        conn: &mut AnyConnection,
+        owner: KvOwner<'_>,
+        key: &str,
+    ) -> Result<bool> {
         let (table, col) = self.table_and_owner();
         let sql = format!("DELETE FROM {table} WHERE {col} = $1 AND key = $2");
         let done = owner
@@ -103,7 +116,11 @@ impl KvTable {
     pub async fn load(self, conn: &mut AnyConnection, owner: KvOwner<'_>) -> Result<Vec<Tag>> {
         let (table, col) = self.table_and_owner();
         let sql = format!("SELECT key, value FROM {table} WHERE {col} = $1 ORDER BY key");
-        let rows = owner.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(conn).await.map_err(map_sqlx)?;
+        let rows = owner
+            .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .fetch_all(conn)
+            .await
+            .map_err(map_sqlx)?;
         tags(&rows)
     }
 }

@@ -26,19 +26,34 @@ async fn sqlite() -> TestRegistry {
     let dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::sqlite_in(dir.path());
     let reg = Registry::open(&url, dir.path()).await.unwrap();
-    TestRegistry { reg, dir, backend: Backend::Sqlite, url }
+    TestRegistry {
+        reg,
+        dir,
+        backend: Backend::Sqlite,
+        url,
+    }
 }
 
 async fn postgres(admin: &str) -> TestRegistry {
     sqlx::any::install_default_drivers();
     let name = format!("pedigree_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin_conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await.expect("connect to PEDIGREE_TEST_PG_URL");
-    admin_conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+    let mut admin_conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin)
+        .await
+        .expect("connect to PEDIGREE_TEST_PG_URL");
+    admin_conn
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
     let url = DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let reg = Registry::open(&url, dir.path()).await.unwrap();
-    TestRegistry { reg, dir, backend: Backend::Postgres, url }
+    TestRegistry {
+        reg,
+        dir,
+        backend: Backend::Postgres,
+        url,
+    }
 }
 
 /// The registries a store test runs against. PostgreSQL is skipped loudly, never silently.
@@ -54,5 +69,8 @@ pub async fn registries() -> Vec<TestRegistry> {
 /// Runs `SQL` directly, bypassing the services (for tamper and invariant tests).
 pub async fn raw(t: &TestRegistry, sql: &str) -> Result<u64, sqlx::Error> {
     let mut conn = t.reg.store.pool().acquire().await?;
-    Ok(conn.execute(sqlx::AssertSqlSafe(sql.to_string())).await?.rows_affected())
+    Ok(conn
+        .execute(sqlx::AssertSqlSafe(sql.to_string()))
+        .await?
+        .rows_affected())
 }

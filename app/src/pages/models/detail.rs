@@ -33,8 +33,17 @@ pub fn ModelDetail() -> impl IntoView {
 #[component]
 fn ModelView(page: ModelPage) -> impl IntoView {
     let m = page.model;
-    let policy = if m.single_production { "One Production version at a time" } else { "Several Production versions allowed" };
-    let tags = m.tags.iter().map(|t| format!("{} = {}", t.key, t.value)).collect::<Vec<_>>().join(" · ");
+    let policy = if m.single_production {
+        "One Production version at a time"
+    } else {
+        "Several Production versions allowed"
+    };
+    let tags = m
+        .tags
+        .iter()
+        .map(|t| format!("{} = {}", t.key, t.value))
+        .collect::<Vec<_>>()
+        .join(" · ");
     view! {
         <p class="crumbs"><a href="/models">"Models"</a>" / "</p>
         <h1 data-testid="model-name">{m.name.to_string()}</h1>
