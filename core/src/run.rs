@@ -45,9 +45,11 @@ impl FromStr for RunStatus {
             "FINISHED" => RunStatus::Finished,
             "FAILED" => RunStatus::Failed,
             "KILLED" => RunStatus::Killed,
-            _ => return Err(Error::invalid(format!(
+            _ => {
+                return Err(Error::invalid(format!(
                 "Invalid run status '{s}': expected RUNNING, SCHEDULED, FINISHED, FAILED or KILLED"
-            ))),
+            )))
+            }
         })
     }
 }
