@@ -96,10 +96,9 @@ impl fmt::Display for ArtifactPath {
     }
 }
 
-/// One file in an artifact tree: `root` + `path` → the blob that holds its bytes.
+/// One file in the artifact tree: its path → the blob that holds its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArtifactEntry {
-    pub root: String,
     pub path: ArtifactPath,
     pub digest: Sha256,
     pub size: i64,

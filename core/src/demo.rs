@@ -158,12 +158,14 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                     value: 1.2 * (-4.0 * p).exp() + (1.0 - quality) + noise,
                     timestamp: ts,
                     step,
+                    model_id: None,
                 });
                 metrics.push(Metric {
                     key: Key::parse("accuracy")?,
                     value: (quality * (1.0 - (-5.0 * p).exp()) + noise).clamp(0.0, 1.0),
                     timestamp: ts,
                     step,
+                    model_id: None,
                 });
                 metrics.push(Metric {
                     key: Key::parse("auc")?,
@@ -171,6 +173,7 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                         .clamp(0.0, 1.0),
                     timestamp: ts,
                     step,
+                    model_id: None,
                 });
             }
             reg.log_batch(&alice, &id, &[], &params, &[]).await?;
@@ -208,15 +211,9 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                     b"scikit-learn==1.9.1\npandas==2.3.3\n".to_vec(),
                 ),
             ] {
-                let p = ArtifactPath::parse(path)?;
-                reg.put_artifact(
-                    &alice,
-                    &root,
-                    &p,
-                    Box::pin(std::io::Cursor::new(bytes)),
-                    None,
-                )
-                .await?;
+                let p = root.join(&ArtifactPath::parse(path)?);
+                reg.put_artifact(&alice, &p, Box::pin(std::io::Cursor::new(bytes)), None)
+                    .await?;
             }
             reg.update_run(
                 &alice,
@@ -240,7 +237,6 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                     },
                 )
                 .await?;
-            reg.freeze_artifact_root(&alice, &root).await?;
             total += 1;
             // A lifecycle: every third version goes through Staging; the best so far is promoted.
             if v % 3 == 0 || v == m.versions {

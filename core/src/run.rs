@@ -3,7 +3,7 @@
 //! into first-class fields in `Provenance`.
 use crate::error::{Error, Result};
 use crate::experiment::LifecycleStage;
-use crate::names::{ExperimentId, Key, RunId, Tag};
+use crate::names::{ExperimentId, Key, LoggedModelId, RunId, Tag};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -61,6 +61,9 @@ pub struct Metric {
     pub value: f64,
     pub timestamp: Millis,
     pub step: i64,
+    /// The MLflow 3 logged model this point belongs to, if any.
+    #[serde(default)]
+    pub model_id: Option<LoggedModelId>,
 }
 
 /// A dataset as MLflow describes it: identified by (name, digest) within an experiment.
@@ -122,6 +125,9 @@ pub struct Run {
     pub params: Vec<Tag>,
     pub tags: Vec<Tag>,
     pub inputs: Vec<DatasetInput>,
+    /// MLflow 3 logged models this run produced, with the step they were logged at.
+    #[serde(default)]
+    pub outputs: Vec<(LoggedModelId, i64)>,
 }
 
 impl Run {

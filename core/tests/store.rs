@@ -17,10 +17,10 @@ fn model(name: &str) -> ModelName {
     ModelName::parse(name).unwrap()
 }
 
-fn new_version(name: &str) -> NewModelVersion {
+fn new_version(name: &str, run: &RunId) -> NewModelVersion {
     NewModelVersion {
         name: model(name),
-        source: "mlflow-artifacts:/0/abc/artifacts/model".into(),
+        source: format!("runs:/{run}/model"),
         run_id: None,
         run_link: String::new(),
         logged_model_id: None,
@@ -29,12 +29,21 @@ fn new_version(name: &str) -> NewModelVersion {
     }
 }
 
+async fn a_run(reg: &Registry) -> RunId {
+    reg.create_run(&alice(), NewRun::default())
+        .await
+        .unwrap()
+        .info
+        .run_id
+}
+
 async fn model_with_versions(reg: &Registry, name: &str, n: usize) {
     reg.create_registered_model(&alice(), model(name), String::new(), vec![])
         .await
         .unwrap();
+    let run = a_run(reg).await;
     for _ in 0..n {
-        reg.create_model_version(&alice(), new_version(name))
+        reg.create_model_version(&alice(), new_version(name, &run))
             .await
             .unwrap();
     }
@@ -51,11 +60,12 @@ async fn versions_are_allocated_consecutively_even_concurrently() {
         reg.create_registered_model(&alice(), model("m"), String::new(), vec![])
             .await
             .unwrap();
+        let run = a_run(&reg).await;
         let tasks: Vec<_> = (0..12)
             .map(|_| {
-                let reg = reg.clone();
+                let (reg, run) = (reg.clone(), run.clone());
                 tokio::spawn(async move {
-                    reg.create_model_version(&alice(), new_version("m"))
+                    reg.create_model_version(&alice(), new_version("m", &run))
                         .await
                         .unwrap()
                         .version
@@ -232,6 +242,7 @@ async fn every_mutation_writes_exactly_one_audit_event_and_a_failed_one_writes_n
     for t in registries().await {
         let reg = &t.reg;
         let count = || async { reg.audit_count().await.unwrap() };
+        let run = a_run(reg).await;
         let n0 = count().await;
         reg.create_registered_model(
             &alice(),
@@ -242,7 +253,7 @@ async fn every_mutation_writes_exactly_one_audit_event_and_a_failed_one_writes_n
         .await
         .unwrap();
         assert_eq!(count().await, n0 + 1);
-        reg.create_model_version(&alice(), new_version("a"))
+        reg.create_model_version(&alice(), new_version("a", &run))
             .await
             .unwrap();
         assert_eq!(count().await, n0 + 2);
@@ -265,7 +276,7 @@ async fn every_mutation_writes_exactly_one_audit_event_and_a_failed_one_writes_n
             .await
             .is_err());
         assert!(reg
-            .create_model_version(&alice(), new_version("missing"))
+            .create_model_version(&alice(), new_version("missing", &run))
             .await
             .is_err());
         assert!(reg
@@ -350,6 +361,7 @@ fn metric(key: &str, value: f64, step: i64) -> Metric {
         value,
         timestamp: 1_700_000_000_000 + step,
         step,
+        model_id: None,
     }
 }
 
@@ -502,35 +514,27 @@ async fn dataset_inputs_are_stored_once_per_experiment() {
     }
 }
 
+fn cursor(bytes: &[u8]) -> std::pin::Pin<Box<std::io::Cursor<Vec<u8>>>> {
+    Box::pin(std::io::Cursor::new(bytes.to_vec()))
+}
+
 #[tokio::test]
-async fn identical_artifacts_share_one_blob_and_frozen_roots_refuse_writes() {
+async fn identical_artifacts_share_one_blob_and_registration_freezes_them() {
     for t in registries().await {
         let reg = &t.reg;
-        let p = pedigree_core::artifact::ArtifactPath::parse;
-        let (r1, r2, file) = (
-            p("0/r1/artifacts").unwrap(),
-            p("0/r2/artifacts").unwrap(),
-            p("model/model.pkl").unwrap(),
+        let p = |s: String| pedigree_core::artifact::ArtifactPath::parse(&s).unwrap();
+        let (r1, r2) = (a_run(reg).await, a_run(reg).await);
+        let (f1, f2) = (
+            p(format!("0/{r1}/artifacts/model/model.pkl")),
+            p(format!("0/{r2}/artifacts/model/model.pkl")),
         );
         let bytes = vec![7u8; 100_000];
         let a = reg
-            .put_artifact(
-                &alice(),
-                &r1,
-                &file,
-                Box::pin(std::io::Cursor::new(bytes.clone())),
-                None,
-            )
+            .put_artifact(&alice(), &f1, cursor(&bytes), None)
             .await
             .unwrap();
         let b = reg
-            .put_artifact(
-                &alice(),
-                &r2,
-                &file,
-                Box::pin(std::io::Cursor::new(bytes.clone())),
-                None,
-            )
+            .put_artifact(&alice(), &f2, cursor(&bytes), None)
             .await
             .unwrap();
         assert_eq!(a.digest, b.digest);
@@ -543,34 +547,114 @@ async fn identical_artifacts_share_one_blob_and_frozen_roots_refuse_writes() {
             "n",
         );
         assert_eq!(n, 1);
-        let listing = reg.list_artifacts(&r1, None).await.unwrap();
-        assert_eq!(
-            (listing.len(), listing[0].path.as_str(), listing[0].is_dir),
-            (1, "model", true)
+        let listing = reg
+            .list_artifacts(Some(&p(format!("0/{r1}/artifacts"))))
+            .await
+            .unwrap();
+        assert_eq!(listing.len(), 1);
+        assert!(
+            listing[0].is_dir && listing[0].path.ends_with("/artifacts/model"),
+            "{listing:?}"
         );
-        let (_, mut reader) = reg.open_artifact(&r2, &file).await.unwrap();
+        let (_, mut reader) = reg.open_artifact(&f2).await.unwrap();
         let mut back = Vec::new();
         tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut back)
             .await
             .unwrap();
         assert_eq!(back, bytes);
-        reg.freeze_artifact_root(&alice(), &r1).await.unwrap();
-        let err = reg
-            .put_artifact(
+        // Writes outside a run's or model's root, or into a missing run, are refused.
+        assert!(reg
+            .put_artifact(&alice(), &p("0/elsewhere.txt".into()), cursor(b"x"), None)
+            .await
+            .is_err());
+        let ghost = "0123456789abcdef0123456789abcdef";
+        assert!(matches!(
+            reg.put_artifact(
                 &alice(),
-                &r1,
-                &file,
-                Box::pin(std::io::Cursor::new(b"new".to_vec())),
-                None,
+                &p(format!("0/{ghost}/artifacts/x")),
+                cursor(b"x"),
+                None
             )
+            .await,
+            Err(Error::NotFound(_))
+        ));
+        // Registering from the run freezes its model directory, and only that.
+        model_with_versions(reg, "frozen", 0).await;
+        let mut nv = new_version("frozen", &r1);
+        nv.source = format!("mlflow-artifacts:/0/{r1}/artifacts/model");
+        let mv = reg.create_model_version(&alice(), nv).await.unwrap();
+        assert_eq!(mv.run_id.as_ref(), Some(&r1));
+        let err = reg
+            .put_artifact(&alice(), &f1, cursor(b"new"), None)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::FailedPrecondition(_)), "{err:?}");
-        assert!(reg.delete_artifacts(&alice(), &r1, &file).await.is_err());
+        assert!(reg.delete_artifacts(&alice(), &f1).await.is_err());
+        assert!(
+            reg.delete_artifacts(&alice(), &p(format!("0/{r1}/artifacts")))
+                .await
+                .is_err(),
+            "deleting a parent of a frozen dir"
+        );
+        reg.put_artifact(
+            &alice(),
+            &p(format!("0/{r1}/artifacts/plots/roc.csv")),
+            cursor(b"1,2"),
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(
-            reg.artifact_entry(&r1, &file).await.unwrap().digest,
+            reg.artifact_entry(&f1).await.unwrap().digest,
             a.digest,
             "{:?}",
+            t.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn version_sources_must_lie_inside_the_runs_artifact_root() {
+    for t in registries().await {
+        let reg = &t.reg;
+        model_with_versions(reg, "src", 0).await;
+        let (r1, r2) = (a_run(reg).await, a_run(reg).await);
+        for source in [
+            "file:///etc/passwd".to_string(),
+            "/tmp/model".to_string(),
+            "http://evil.example/model".to_string(),
+            format!("mlflow-artifacts:/0/{r1}/artifacts/../../{r2}/artifacts"),
+            format!("mlflow-artifacts:/7/{r1}/artifacts/model"),
+            "s3://bucket/model".to_string(),
+        ] {
+            let mut nv = new_version("src", &r1);
+            nv.source = source.clone();
+            let err = reg.create_model_version(&alice(), nv).await.unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidArgument(_) | Error::NotFound(_)),
+                "{source}: {err:?}"
+            );
+        }
+        let mut nv = new_version("src", &r1);
+        nv.source = format!("runs:/{r2}/model");
+        nv.run_id = Some(r1.clone());
+        assert!(
+            reg.create_model_version(&alice(), nv).await.is_err(),
+            "source in another run than run_id"
+        );
+        let ok = reg
+            .create_model_version(&alice(), new_version("src", &r2))
+            .await
+            .unwrap();
+        assert_eq!(
+            ok.source,
+            format!("mlflow-artifacts:/0/{r2}/artifacts/model"),
+            "canonical form is stored"
+        );
+        assert_eq!(
+            ok.version,
+            v(1),
+            "{:?}: refused sources must not consume version numbers",
             t.backend
         );
     }

@@ -71,9 +71,12 @@ CREATE TABLE metrics (
     value     DOUBLE PRECISION,
     is_nan    BOOLEAN NOT NULL DEFAULT FALSE,
     timestamp BIGINT NOT NULL,
-    step      BIGINT NOT NULL
+    step      BIGINT NOT NULL,
+    -- The MLflow 3 logged model a point belongs to, when a client says so.
+    model_id  TEXT
 );
-CREATE INDEX metrics_history ON metrics(run_id, key, step, timestamp);
+-- An identical point logged twice is stored once (MLflow 3 clients re-log points with a model id).
+CREATE UNIQUE INDEX metrics_history ON metrics(run_id, key, step, timestamp, value, is_nan);
 
 CREATE TABLE latest_metrics (
     run_id    TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
@@ -192,20 +195,27 @@ CREATE TABLE blobs (
     created_at BIGINT NOT NULL
 );
 
--- The artifact tree: a root (a run's or logged model's) plus a relative path → a blob.
+-- The artifact tree: a path under the artifact root (`<exp>/<run>/artifacts/...` or
+-- `<exp>/models/<model_id>/artifacts/...`) → a blob.
 CREATE TABLE artifacts (
-    root       TEXT NOT NULL,
-    path       TEXT NOT NULL,
+    path       TEXT PRIMARY KEY,
     digest     TEXT NOT NULL REFERENCES blobs(digest),
     size       BIGINT NOT NULL,
-    created_at BIGINT NOT NULL,
-    PRIMARY KEY (root, path)
+    created_at BIGINT NOT NULL
 );
 
--- Roots frozen by registration: their artifact set can no longer change.
-CREATE TABLE frozen_roots (
-    root      TEXT PRIMARY KEY,
+-- Directories frozen by registration: nothing at or below them can change any more.
+CREATE TABLE frozen_prefixes (
+    prefix    TEXT PRIMARY KEY,
     frozen_at BIGINT NOT NULL
+);
+
+-- A run's MLflow 3 model outputs.
+CREATE TABLE run_outputs (
+    run_id   TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL REFERENCES logged_models(model_id) ON DELETE CASCADE,
+    step     BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, model_id)
 );
 
 -- The audit log. Append-only: the triggers refuse UPDATE and DELETE, and the hash chain

@@ -43,12 +43,13 @@ async fn seed_fraud_detector(reg: &pedigree_core::service::Registry) {
     reg.create_registered_model(&alice, name.clone(), "Flags transactions".into(), vec![])
         .await
         .unwrap();
+    let run = reg.create_run(&alice, Default::default()).await.unwrap().info.run_id;
     for _ in 0..3 {
         reg.create_model_version(
             &alice,
             NewModelVersion {
                 name: name.clone(),
-                source: "mlflow-artifacts:/0/x/artifacts/model".into(),
+                source: format!("runs:/{run}/model"),
                 run_id: None,
                 run_link: String::new(),
                 logged_model_id: None,

@@ -3,7 +3,7 @@
 use super::Registry;
 use crate::error::{Error, Result};
 use crate::experiment::LifecycleStage;
-use crate::names::{ExperimentId, Key, RunId, Tag};
+use crate::names::{ExperimentId, Key, LoggedModelId, RunId, Tag};
 use crate::run::{Dataset, DatasetInput, Metric, Run, RunInfo, RunStatus, TAG_RUN_NAME, TAG_USER};
 use crate::store::rows::{self, json, KvOwner, KvTable};
 use crate::store::{map_sqlx, WriteTx};
@@ -438,23 +438,20 @@ async fn insert_metrics(tx: &mut WriteTx, run_id: &RunId, metrics: &[Metric]) ->
     // Multi-row inserts: one statement per chunk instead of one per metric.
     for chunk in metrics.chunks(100) {
         let mut sql = String::from(
-            "INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) VALUES ",
+            "INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step, model_id) VALUES ",
         );
         for i in 0..chunk.len() {
-            let b = i * 6;
+            let b = i * 7;
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
-            ));
+            let ph: Vec<String> = (1..=7).map(|k| format!("${}", b + k)).collect();
+            sql.push('(');
+            sql.push_str(&ph.join(", "));
+            sql.push(')');
         }
+        // An identical point is stored once: MLflow 3 clients re-log points with a model id.
+        sql.push_str(" ON CONFLICT DO NOTHING");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for m in chunk {
             let (v, nan) = stored_value(m.value);
@@ -464,7 +461,8 @@ async fn insert_metrics(tx: &mut WriteTx, run_id: &RunId, metrics: &[Metric]) ->
                 .bind(v)
                 .bind(nan)
                 .bind(m.timestamp)
-                .bind(m.step);
+                .bind(m.step)
+                .bind(m.model_id.as_ref().map(|id| id.as_str().to_string()));
         }
         q.execute(tx.conn()).await.map_err(map_sqlx)?;
     }
@@ -518,6 +516,7 @@ fn metric_from_row(r: &AnyRow) -> Result<Metric> {
         },
         timestamp: rows::i(r, "timestamp")?,
         step: rows::i(r, "step")?,
+        model_id: None,
     })
 }
 
@@ -566,11 +565,25 @@ pub(crate) async fn load_run(conn: &mut AnyConnection, run_id: &RunId) -> Result
             )?,
         });
     }
+    let output_rows =
+        sqlx::query("SELECT model_id, step FROM run_outputs WHERE run_id = $1 ORDER BY model_id")
+            .bind(run_id.as_str().to_string())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(map_sqlx)?;
+    let mut outputs = Vec::with_capacity(output_rows.len());
+    for r in &output_rows {
+        outputs.push((
+            rows::parsed(LoggedModelId::parse(rows::s(r, "model_id")?), "model id")?,
+            rows::i(r, "step")?,
+        ));
+    }
     Ok(Run {
         info,
         metrics,
         params,
         tags,
         inputs,
+        outputs,
     })
 }
