@@ -16,6 +16,7 @@ pub mod logged_model;
 pub mod model_version;
 pub mod registered_model;
 pub mod run;
+pub mod search;
 pub mod user;
 
 #[cfg(feature = "server")]

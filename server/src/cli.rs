@@ -44,6 +44,9 @@ pub enum Command {
         host: Option<IpAddr>,
         #[arg(long)]
         port: Option<u16>,
+        /// Refuse API requests that carry no credentials.
+        #[arg(long)]
+        require_auth: bool,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -85,15 +88,20 @@ impl Cli {
             None => Layer::default(),
         };
         let env = Layer::from_env(|k| std::env::var(k).ok())?;
-        let (host, port) = match &self.command {
-            Command::Serve { host, port } => (*host, *port),
-            _ => (None, None),
+        let (host, port, require_auth) = match &self.command {
+            Command::Serve {
+                host,
+                port,
+                require_auth,
+            } => (*host, *port, require_auth.then_some(true)),
+            _ => (None, None, None),
         };
         let flags = Layer {
             data_dir: self.global.data_dir.clone(),
             database_url: self.global.database_url.clone(),
             host,
             port,
+            require_auth,
             ..Layer::default()
         };
         Layer::default()

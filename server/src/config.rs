@@ -17,6 +17,8 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Refuse API requests without credentials (otherwise they act as `anonymous`).
+    pub require_auth: bool,
 }
 
 /// One layer: every field optional, so layers can be merged.
@@ -29,6 +31,7 @@ pub struct Layer {
     pub database_url: Option<String>,
     pub site_root: Option<PathBuf>,
     pub max_body_bytes: Option<usize>,
+    pub require_auth: Option<bool>,
 }
 
 impl Layer {
@@ -41,6 +44,7 @@ impl Layer {
             database_url: over.database_url.or(self.database_url),
             site_root: over.site_root.or(self.site_root),
             max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
+            require_auth: over.require_auth.or(self.require_auth),
         }
     }
 
@@ -73,6 +77,7 @@ impl Layer {
                 .filter(|s| !s.is_empty())
                 .map(PathBuf::from),
             max_body_bytes: parse("PEDIGREE_MAX_BODY_BYTES", get("PEDIGREE_MAX_BODY_BYTES"))?,
+            require_auth: parse("PEDIGREE_REQUIRE_AUTH", get("PEDIGREE_REQUIRE_AUTH"))?,
         })
     }
 
@@ -91,6 +96,7 @@ impl Layer {
             database_url,
             site_root: self.site_root.unwrap_or_else(default_site_root),
             max_body_bytes: self.max_body_bytes.unwrap_or(5 * 1024 * 1024 * 1024),
+            require_auth: self.require_auth.unwrap_or(false),
             data_dir,
         })
     }

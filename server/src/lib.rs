@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod mlflow;
 pub mod routes;
 pub mod startup;
 

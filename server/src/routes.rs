@@ -23,8 +23,14 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
     let ctx_registry = registry.clone();
     let page_options = options.clone();
     let health_registry = registry.clone();
+    let api = crate::mlflow::router(registry.clone(), config.max_body_bytes, config.require_auth);
     Router::new()
         .route("/health", get(move || health(health_registry.clone())))
+        .route("/api/{*rest}", axum::routing::any(crate::mlflow::not_found))
+        .route(
+            "/ajax-api/{*rest}",
+            axum::routing::any(crate::mlflow::not_found),
+        )
         .leptos_routes_with_context(
             &options,
             routes,
@@ -32,8 +38,9 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
             move || shell(page_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(options)
+        .merge(api)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
 /// 200 with the database reachable; 503 otherwise.

@@ -43,7 +43,12 @@ async fn seed_fraud_detector(reg: &pedigree_core::service::Registry) {
     reg.create_registered_model(&alice, name.clone(), "Flags transactions".into(), vec![])
         .await
         .unwrap();
-    let run = reg.create_run(&alice, Default::default()).await.unwrap().info.run_id;
+    let run = reg
+        .create_run(&alice, Default::default())
+        .await
+        .unwrap()
+        .info
+        .run_id;
     for _ in 0..3 {
         reg.create_model_version(
             &alice,

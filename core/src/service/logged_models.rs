@@ -165,3 +165,138 @@ impl Registry {
         tx.commit().await
     }
 }
+
+impl Registry {
+    /// Metric points recorded against a logged model, with the run that logged each.
+    pub async fn logged_model_metrics(
+        &self,
+        id: &LoggedModelId,
+    ) -> Result<Vec<(crate::run::Metric, String)>> {
+        let rows = sqlx::query("SELECT run_id, key, value, is_nan, timestamp, step FROM metrics WHERE model_id = $1 ORDER BY key, step, timestamp")
+            .bind(id.as_str().to_string())
+            .fetch_all(self.store.pool())
+            .await
+            .map_err(map_sqlx)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let nan = rows::b(r, "is_nan")?;
+            out.push((
+                crate::run::Metric {
+                    key: rows::parsed(crate::names::Key::parse(rows::s(r, "key")?), "key")?,
+                    value: if nan {
+                        f64::NAN
+                    } else {
+                        rows::of(r, "value")?.unwrap_or(f64::NAN)
+                    },
+                    timestamp: rows::i(r, "timestamp")?,
+                    step: rows::i(r, "step")?,
+                    model_id: Some(id.clone()),
+                },
+                rows::s(r, "run_id")?,
+            ));
+        }
+        Ok(out)
+    }
+
+    pub async fn delete_logged_model(&self, actor: &Actor, id: &LoggedModelId) -> Result<()> {
+        self.get_logged_model(id).await?;
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query("UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_time = $1 WHERE model_id = $2")
+            .bind(now_millis())
+            .bind(id.as_str().to_string())
+            .execute(tx.conn())
+            .await
+            .map_err(map_sqlx)?;
+        tx.audit(
+            actor.name(),
+            "logged_model.delete",
+            subject(id),
+            "null".into(),
+            "null".into(),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn delete_logged_model_tag(
+        &self,
+        actor: &Actor,
+        id: &LoggedModelId,
+        key: &str,
+    ) -> Result<()> {
+        self.get_logged_model(id).await?;
+        let mut tx = self.store.begin_write().await?;
+        if !KvTable::LoggedModelTags
+            .delete(tx.conn(), KvOwner::Text(id.as_str()), key)
+            .await?
+        {
+            return Err(Error::NotFound(format!(
+                "No tag with key '{key}' on logged model {id}"
+            )));
+        }
+        tx.audit(
+            actor.name(),
+            "logged_model.delete_tag",
+            subject(id),
+            json(&key),
+            "null".into(),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Links a run to the logged models it produced (MLflow 3's `runs/outputs`).
+    pub async fn log_run_outputs(
+        &self,
+        actor: &Actor,
+        run: &RunId,
+        models: &[(LoggedModelId, i64)],
+    ) -> Result<()> {
+        self.get_run(run).await?;
+        let mut tx = self.store.begin_write().await?;
+        for (id, step) in models {
+            sqlx::query("INSERT INTO run_outputs (run_id, model_id, step) VALUES ($1, $2, $3) ON CONFLICT (run_id, model_id) DO UPDATE SET step = excluded.step")
+                .bind(run.as_str().to_string())
+                .bind(id.as_str().to_string())
+                .bind(*step)
+                .execute(tx.conn())
+                .await
+                .map_err(|e| match map_sqlx(e) {
+                    Error::FailedPrecondition(_) => Error::NotFound(format!("Logged model with ID '{id}' not found.")),
+                    other => other,
+                })?;
+        }
+        let after = json(
+            &models
+                .iter()
+                .map(|(m, s)| (m.as_str(), s))
+                .collect::<Vec<_>>(),
+        );
+        tx.audit(
+            actor.name(),
+            "run.log_outputs",
+            format!("run:{run}"),
+            "null".into(),
+            after,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Appends MLflow 2's logged-model metadata to the run's `mlflow.log-model.history` tag.
+    pub async fn append_log_model_history(
+        &self,
+        actor: &Actor,
+        run: &RunId,
+        model: serde_json::Value,
+    ) -> Result<()> {
+        let current = self.get_run(run).await?;
+        let mut history: Vec<serde_json::Value> = current
+            .tag("mlflow.log-model.history")
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default();
+        history.push(model);
+        let tag = Tag::parse("mlflow.log-model.history", json(&history))?;
+        self.set_run_tag(actor, run, tag).await
+    }
+}

@@ -9,11 +9,13 @@ use std::sync::Arc;
 
 pub mod artifacts;
 pub mod audit;
+pub mod bulk;
 pub mod experiments;
 pub mod logged_models;
 pub mod model_versions;
 pub mod registered_models;
 pub mod runs;
+pub mod search;
 pub mod users;
 
 /// The registry service. Cheap to clone; share one per process.

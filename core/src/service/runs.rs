@@ -94,7 +94,7 @@ impl Registry {
         self.get_run(&run_id).await
     }
 
-    fn run_info(row: &AnyRow) -> Result<RunInfo> {
+    pub(crate) fn run_info(row: &AnyRow) -> Result<RunInfo> {
         Ok(RunInfo {
             run_id: rows::parsed(RunId::parse(rows::s(row, "run_id")?), "run id")?,
             experiment_id: ExperimentId::new(rows::i(row, "experiment_id")?)?,

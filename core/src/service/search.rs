@@ -1,0 +1,246 @@
+//! Search over every aggregate: bulk loaders (a fixed number of queries whatever the row
+//! count), the `Searchable` view of each domain type, and filtering, ordering and paging
+//! with MLflow's filter language.
+use super::{next_page_token, parse_page_token, Registry};
+use crate::error::{Error, Result};
+use crate::experiment::{Experiment, ViewType};
+use crate::logged_model::LoggedModel;
+use crate::model_version::ModelVersion;
+use crate::registered_model::RegisteredModel;
+use crate::run::Run;
+use crate::search::{compare, parse_filter, parse_order_by, Entity, Searchable, Value};
+use crate::ExperimentId;
+
+/// What a search request asks for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchArgs {
+    pub filter: String,
+    pub order_by: Vec<String>,
+    pub max_results: Option<i64>,
+    pub page_token: Option<String>,
+    /// The page size when the caller gives none.
+    pub default_max: i64,
+    /// The largest page a caller may ask for; more is refused, never silently cut.
+    pub cap: i64,
+}
+
+/// Filters, orders (stably) and pages.
+pub fn search_page<T: Searchable>(
+    mut items: Vec<T>,
+    entity: Entity,
+    args: SearchArgs,
+) -> Result<(Vec<T>, Option<String>)> {
+    let filter = parse_filter(&args.filter, entity)?;
+    let order = parse_order_by(&args.order_by, entity)?;
+    let max = args.max_results.unwrap_or(args.default_max);
+    if max < 1 || max > args.cap {
+        return Err(Error::invalid(format!(
+            "max_results must be between 1 and {}, got {max}",
+            args.cap
+        )));
+    }
+    let offset = parse_page_token(args.page_token.as_deref())?;
+    if !filter.is_empty() {
+        items.retain(|i| filter.matches(i));
+    }
+    items.sort_by(|a, b| compare(&order, a, b));
+    let total = items.len();
+    let start = (offset as usize).min(total);
+    let end = start.saturating_add(max as usize).min(total);
+    let page: Vec<T> = items.drain(start..end).collect();
+    let next = next_page_token(offset, page.len(), end < total);
+    Ok((page, next))
+}
+
+fn num(v: i64) -> Option<Value> {
+    Some(Value::Num(v as f64))
+}
+fn text(s: &str) -> Option<Value> {
+    Some(Value::Str(s.to_string()))
+}
+
+impl Searchable for Run {
+    fn attribute(&self, name: &str) -> Option<Value> {
+        let i = &self.info;
+        match name {
+            "run_id" => text(i.run_id.as_str()),
+            "run_name" => text(&i.run_name),
+            "status" => text(i.status.as_str()),
+            "start_time" => num(i.start_time),
+            "end_time" => i.end_time.and_then(num),
+            "user_id" => text(&i.user_id),
+            "artifact_uri" => text(&i.artifact_uri),
+            "lifecycle_stage" => text(i.lifecycle_stage.as_str()),
+            "experiment_id" => text(&i.experiment_id.to_string()),
+            _ => None,
+        }
+    }
+    fn metric(&self, key: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|m| m.key.as_str() == key)
+            .map(|m| m.value)
+    }
+    fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|p| p.key.as_str() == key)
+            .map(|p| p.value.as_str())
+    }
+    fn tag(&self, key: &str) -> Option<&str> {
+        Run::tag(self, key)
+    }
+    fn datasets(&self) -> Vec<(&str, &str, Option<&str>)> {
+        self.inputs
+            .iter()
+            .map(|i| {
+                let ctx = i
+                    .tags
+                    .iter()
+                    .find(|t| t.key.as_str() == "mlflow.data.context")
+                    .map(|t| t.value.as_str());
+                (i.dataset.name.as_str(), i.dataset.digest.as_str(), ctx)
+            })
+            .collect()
+    }
+}
+
+impl Searchable for Experiment {
+    fn attribute(&self, name: &str) -> Option<Value> {
+        match name {
+            "name" => text(self.name.as_str()),
+            "experiment_id" => text(&self.id.to_string()),
+            "creation_timestamp" | "creation_time" => num(self.creation_time),
+            "last_updated_timestamp" | "last_update_time" => num(self.last_update_time),
+            "lifecycle_stage" => text(self.lifecycle_stage.as_str()),
+            _ => None,
+        }
+    }
+    fn metric(&self, _: &str) -> Option<f64> {
+        None
+    }
+    fn param(&self, _: &str) -> Option<&str> {
+        None
+    }
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|t| t.key.as_str() == key)
+            .map(|t| t.value.as_str())
+    }
+}
+
+impl Searchable for RegisteredModel {
+    fn attribute(&self, name: &str) -> Option<Value> {
+        match name {
+            "name" => text(self.name.as_str()),
+            "creation_timestamp" => num(self.creation_time),
+            "last_updated_timestamp" => num(self.last_updated_time),
+            _ => None,
+        }
+    }
+    fn metric(&self, _: &str) -> Option<f64> {
+        None
+    }
+    fn param(&self, _: &str) -> Option<&str> {
+        None
+    }
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|t| t.key.as_str() == key)
+            .map(|t| t.value.as_str())
+    }
+}
+
+impl Searchable for ModelVersion {
+    fn attribute(&self, name: &str) -> Option<Value> {
+        match name {
+            "name" => text(self.name.as_str()),
+            "version_number" => num(self.version.get()),
+            "run_id" => self.run_id.as_ref().and_then(|r| text(r.as_str())),
+            "source_path" => text(&self.source),
+            "current_stage" => text(self.stage.as_str()),
+            "creation_timestamp" => num(self.creation_time),
+            "last_updated_timestamp" => num(self.last_updated_time),
+            "model_id" => self.logged_model_id.as_ref().and_then(|m| text(m.as_str())),
+            _ => None,
+        }
+    }
+    fn metric(&self, _: &str) -> Option<f64> {
+        None
+    }
+    fn param(&self, _: &str) -> Option<&str> {
+        None
+    }
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|t| t.key.as_str() == key)
+            .map(|t| t.value.as_str())
+    }
+}
+
+impl Searchable for LoggedModel {
+    fn attribute(&self, name: &str) -> Option<Value> {
+        match name {
+            "name" => text(&self.name),
+            "model_id" => text(self.model_id.as_str()),
+            "source_run_id" => self.source_run_id.as_ref().and_then(|r| text(r.as_str())),
+            "status" => text(self.status.as_str()),
+            "creation_timestamp" => num(self.creation_time),
+            "last_updated_timestamp" => num(self.last_updated_time),
+            "experiment_id" => text(&self.experiment_id.to_string()),
+            _ => None,
+        }
+    }
+    fn metric(&self, _: &str) -> Option<f64> {
+        None
+    }
+    fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|p| p.key.as_str() == key)
+            .map(|p| p.value.as_str())
+    }
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|t| t.key.as_str() == key)
+            .map(|t| t.value.as_str())
+    }
+}
+
+impl Registry {
+    /// Every experiment in a view.
+    pub async fn all_experiments(&self, view: ViewType) -> Result<Vec<Experiment>> {
+        Ok(self.list_experiments(view, i64::MAX / 2, 0).await?.0)
+    }
+
+    /// Every registered model with its tags, aliases and latest versions.
+    pub async fn all_registered_models(&self) -> Result<Vec<RegisteredModel>> {
+        let mut out = Vec::new();
+        for s in self.list_model_summaries().await? {
+            out.push(self.get_registered_model(&s.name).await?);
+        }
+        Ok(out)
+    }
+
+    /// Every version of every model.
+    pub async fn all_model_versions(&self) -> Result<Vec<ModelVersion>> {
+        let mut out = Vec::new();
+        for s in self.list_model_summaries().await? {
+            out.extend(self.list_model_versions(&s.name).await?);
+        }
+        Ok(out)
+    }
+
+    /// The logged models of some experiments (all when none are named).
+    pub async fn logged_models_in(&self, experiments: &[ExperimentId]) -> Result<Vec<LoggedModel>> {
+        let mut out = Vec::new();
+        for id in self.logged_model_ids(experiments).await? {
+            out.push(self.get_logged_model(&id).await?);
+        }
+        Ok(out)
+    }
+}

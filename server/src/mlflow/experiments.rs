@@ -1,0 +1,242 @@
+//! `/api/2.0/mlflow/experiments/*`.
+use super::error::{ApiError, ApiResult};
+use super::extract::{de, required, Body, QueryMap};
+use super::search::{page, SearchArgs};
+use super::{wire, Ctx};
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use pedigree_core::experiment::ViewType;
+use pedigree_core::search::Entity;
+use pedigree_core::user::Actor;
+use pedigree_core::{ExperimentId, ExperimentName, Tag};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<Ctx> {
+    Router::new()
+        .route("/experiments/get-by-name", get(get_by_name))
+        .route("/experiments/get", get(get_one))
+        .route("/experiments/create", post(create))
+        .route("/experiments/search", post(search).get(search_get))
+        .route("/experiments/update", post(update))
+        .route("/experiments/delete", post(delete))
+        .route("/experiments/restore", post(restore))
+        .route("/experiments/set-experiment-tag", post(set_tag))
+        .route("/experiments/delete-experiment-tag", post(delete_tag))
+}
+
+pub fn experiment_id(s: Option<String>) -> ApiResult<ExperimentId> {
+    Ok(required(s, "experiment_id")?.parse()?)
+}
+
+pub fn view_type(s: Option<&str>) -> ApiResult<ViewType> {
+    Ok(match s.unwrap_or("ACTIVE_ONLY") {
+        "ACTIVE_ONLY" | "" | "1" => ViewType::ActiveOnly,
+        "DELETED_ONLY" | "2" => ViewType::DeletedOnly,
+        "ALL" | "3" => ViewType::All,
+        other => {
+            return Err(ApiError::invalid(format!(
+                "Invalid view_type '{other}': expected ACTIVE_ONLY, DELETED_ONLY or ALL"
+            )))
+        }
+    })
+}
+
+async fn get_by_name(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
+    let e = ctx
+        .reg
+        .get_experiment_by_name(q.required("experiment_name")?)
+        .await?;
+    Ok(Json(json!({"experiment": wire::experiment(&e)})))
+}
+
+async fn get_one(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
+    let e = ctx
+        .reg
+        .get_experiment(experiment_id(q.get("experiment_id").map(str::to_string))?)
+        .await?;
+    Ok(Json(json!({"experiment": wire::experiment(&e)})))
+}
+
+#[derive(Deserialize)]
+struct Create {
+    name: Option<String>,
+    artifact_location: Option<String>,
+    #[serde(default)]
+    tags: Vec<KeyValue>,
+}
+
+#[derive(Deserialize)]
+pub struct KeyValue {
+    pub key: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    pub value: Option<String>,
+}
+
+/// Parses `[{key, value}]` into tags (a missing value is an empty string, as in MLflow).
+pub fn parse_tags(kvs: Vec<KeyValue>) -> ApiResult<Vec<Tag>> {
+    kvs.into_iter()
+        .map(|kv| {
+            Ok(Tag::parse(
+                required(kv.key, "key")?,
+                kv.value.unwrap_or_default(),
+            )?)
+        })
+        .collect()
+}
+
+async fn create(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Body(b): Body<Create>,
+) -> ApiResult<Json<Value>> {
+    if b.artifact_location
+        .as_deref()
+        .is_some_and(|l| !l.is_empty())
+    {
+        // Storage locations are server-owned: a client may not point an experiment elsewhere.
+        return Err(ApiError::invalid("artifact_location cannot be set: Pedigree chooses every experiment's artifact location"));
+    }
+    let name = ExperimentName::parse(required(b.name, "name")?)?;
+    let id = ctx
+        .reg
+        .create_experiment(&actor, name, parse_tags(b.tags)?)
+        .await?;
+    Ok(Json(json!({"experiment_id": id.to_string()})))
+}
+
+#[derive(Deserialize, Default)]
+struct Search {
+    #[serde(default, deserialize_with = "de::opt_i64")]
+    max_results: Option<i64>,
+    view_type: Option<String>,
+    filter: Option<String>,
+    #[serde(default)]
+    order_by: Vec<String>,
+    page_token: Option<String>,
+}
+
+async fn run_search(ctx: &Ctx, b: Search) -> ApiResult<Json<Value>> {
+    let view = view_type(b.view_type.as_deref())?;
+    let all = ctx.reg.all_experiments(view).await?;
+    let args = SearchArgs {
+        filter: b.filter.unwrap_or_default(),
+        order_by: b.order_by,
+        max_results: b.max_results,
+        page_token: b.page_token,
+        default_max: 1000,
+        cap: 50_000,
+    };
+    let (items, next) = page(all, Entity::Experiment, args)?;
+    let mut out = json!({});
+    if !items.is_empty() {
+        out["experiments"] = Value::Array(items.iter().map(wire::experiment).collect());
+    }
+    if let Some(t) = next {
+        out["next_page_token"] = json!(t);
+    }
+    Ok(Json(out))
+}
+
+async fn search(State(ctx): State<Ctx>, Body(b): Body<Search>) -> ApiResult<Json<Value>> {
+    run_search(&ctx, b).await
+}
+
+async fn search_get(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
+    let b = Search {
+        max_results: q.int("max_results")?,
+        view_type: q.get("view_type").map(str::to_string),
+        filter: q.get("filter").map(str::to_string),
+        order_by: q.all("order_by"),
+        page_token: q.get("page_token").map(str::to_string),
+    };
+    run_search(&ctx, b).await
+}
+
+#[derive(Deserialize)]
+struct Update {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    experiment_id: Option<String>,
+    new_name: Option<String>,
+}
+
+async fn update(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Body(b): Body<Update>,
+) -> ApiResult<Json<Value>> {
+    let id = experiment_id(b.experiment_id)?;
+    ctx.reg
+        .rename_experiment(
+            &actor,
+            id,
+            ExperimentName::parse(required(b.new_name, "new_name")?)?,
+        )
+        .await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+struct ById {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    experiment_id: Option<String>,
+}
+
+async fn delete(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Body(b): Body<ById>,
+) -> ApiResult<Json<Value>> {
+    ctx.reg
+        .delete_experiment(&actor, experiment_id(b.experiment_id)?)
+        .await?;
+    Ok(Json(json!({})))
+}
+
+async fn restore(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Body(b): Body<ById>,
+) -> ApiResult<Json<Value>> {
+    ctx.reg
+        .restore_experiment(&actor, experiment_id(b.experiment_id)?)
+        .await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+struct SetTag {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    experiment_id: Option<String>,
+    key: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    value: Option<String>,
+}
+
+async fn set_tag(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Body(b): Body<SetTag>,
+) -> ApiResult<Json<Value>> {
+    let tag = Tag::parse(required(b.key, "key")?, b.value.unwrap_or_default())?;
+    ctx.reg
+        .set_experiment_tag(&actor, experiment_id(b.experiment_id)?, tag)
+        .await?;
+    Ok(Json(json!({})))
+}
+
+async fn delete_tag(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Body(b): Body<SetTag>,
+) -> ApiResult<Json<Value>> {
+    ctx.reg
+        .delete_experiment_tag(
+            &actor,
+            experiment_id(b.experiment_id)?,
+            &required(b.key, "key")?,
+        )
+        .await?;
+    Ok(Json(json!({})))
+}

@@ -1,0 +1,144 @@
+//! Request extractors that fail in MLflow's shape: a JSON body (read on DELETE too, as MLflow
+//! clients send one), and query strings with repeated keys (`order_by=a&order_by=b`).
+//! Malformed input is a 400 INVALID_PARAMETER_VALUE, never a 5xx.
+use super::error::ApiError;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+/// A JSON body. An empty body reads as `{}` so missing-field errors name the field.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                ApiError::invalid(format!(
+                    "Could not read the request body: {}",
+                    e.body_text()
+                ))
+            })?;
+        let text: &[u8] = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(text)
+            .map(Body)
+            .map_err(|e| ApiError::invalid(format!("Invalid JSON in the request body: {e}")))
+    }
+}
+
+/// Query parameters as an ordered multimap.
+#[derive(Debug, Default)]
+pub struct QueryMap(pub Vec<(String, String)>);
+
+impl QueryMap {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+    pub fn required(&self, key: &str) -> Result<&str, ApiError> {
+        self.get(key).ok_or_else(|| {
+            ApiError::invalid(format!("Missing value for required parameter '{key}'."))
+        })
+    }
+    /// An optional integer parameter.
+    pub fn int(&self, key: &str) -> Result<Option<i64>, ApiError> {
+        self.get(key)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                v.parse::<i64>().map_err(|_| {
+                    ApiError::invalid(format!(
+                        "Invalid value '{v}' for parameter '{key}': expected an integer"
+                    ))
+                })
+            })
+            .transpose()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        Ok(QueryMap(
+            form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
+        ))
+    }
+}
+
+/// Field helpers for bodies: MLflow sends int64 as numbers or strings, and versions as strings.
+pub mod de {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumOrStr {
+        I(i64),
+        F(f64),
+        S(String),
+    }
+
+    /// An optional int64 sent as a number or a decimal string.
+    pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        match Option::<NumOrStr>::deserialize(d)? {
+            None => Ok(None),
+            Some(NumOrStr::I(v)) => Ok(Some(v)),
+            Some(NumOrStr::F(f)) if f.fract() == 0.0 && f.abs() < 9.0e18 => Ok(Some(f as i64)),
+            Some(NumOrStr::F(f)) => Err(serde::de::Error::custom(format!(
+                "expected an integer, got {f}"
+            ))),
+            Some(NumOrStr::S(s)) => {
+                s.trim().parse().map(Some).map_err(|_| {
+                    serde::de::Error::custom(format!("expected an integer, got '{s}'"))
+                })
+            }
+        }
+    }
+
+    /// A double as protobuf JSON sends it: a number, or "NaN"/"Infinity"/"-Infinity".
+    pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        match Option::<NumOrStr>::deserialize(d)? {
+            None => Ok(None),
+            Some(NumOrStr::I(v)) => Ok(Some(v as f64)),
+            Some(NumOrStr::F(f)) => Ok(Some(f)),
+            Some(NumOrStr::S(s)) => match s.as_str() {
+                "NaN" => Ok(Some(f64::NAN)),
+                "Infinity" => Ok(Some(f64::INFINITY)),
+                "-Infinity" => Ok(Some(f64::NEG_INFINITY)),
+                other => other.parse().map(Some).map_err(|_| {
+                    serde::de::Error::custom(format!("expected a number, got '{other}'"))
+                }),
+            },
+        }
+    }
+
+    /// A string that may arrive as a number (versions, ids).
+    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        match Option::<NumOrStr>::deserialize(d)? {
+            None => Ok(None),
+            Some(NumOrStr::I(v)) => Ok(Some(v.to_string())),
+            Some(NumOrStr::F(f)) => Ok(Some(f.to_string())),
+            Some(NumOrStr::S(s)) => Ok(Some(s)),
+        }
+    }
+}
+
+/// A required field, with MLflow's message when it is missing.
+pub fn required<T>(v: Option<T>, name: &str) -> Result<T, ApiError> {
+    v.ok_or_else(|| ApiError::invalid(format!("Missing value for required parameter '{name}'. See the API docs for more information about request parameters.")))
+}

@@ -1,0 +1,205 @@
+//! `/api/2.0/mlflow/logged-models*`: MLflow 3 logged models.
+use super::error::{ApiError, ApiResult};
+use super::experiments::{parse_tags, KeyValue};
+use super::extract::{de, required, Body};
+use super::search::{page, SearchArgs};
+use super::{wire, Ctx};
+use axum::extract::{Path, State};
+use axum::routing::{delete, patch, post};
+use axum::{Extension, Json, Router};
+use pedigree_core::logged_model::LoggedModelStatus;
+use pedigree_core::search::Entity;
+use pedigree_core::service::logged_models::NewLoggedModel;
+use pedigree_core::user::Actor;
+use pedigree_core::{ExperimentId, LoggedModelId, RunId, Tag};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<Ctx> {
+    Router::new()
+        .route("/logged-models", post(create))
+        .route("/logged-models/search", post(search))
+        .route(
+            "/logged-models/{model_id}",
+            patch(finalize).get(get_one).delete(remove),
+        )
+        .route("/logged-models/{model_id}/tags", patch(set_tags))
+        .route("/logged-models/{model_id}/tags/{key}", delete(delete_tag))
+}
+
+#[derive(Deserialize)]
+struct Create {
+    #[serde(default, deserialize_with = "de::opt_string")]
+    experiment_id: Option<String>,
+    name: Option<String>,
+    source_run_id: Option<String>,
+    model_type: Option<String>,
+    #[serde(default)]
+    params: Vec<KeyValue>,
+    #[serde(default)]
+    tags: Vec<KeyValue>,
+}
+
+async fn view(ctx: &Ctx, id: &LoggedModelId) -> ApiResult<Value> {
+    let m = ctx.reg.get_logged_model(id).await?;
+    let metrics = ctx.reg.logged_model_metrics(id).await?;
+    Ok(json!({"model": wire::logged_model(&m, &metrics)}))
+}
+
+async fn create(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Body(b): Body<Create>,
+) -> ApiResult<Json<Value>> {
+    let params = b
+        .params
+        .into_iter()
+        .map(|kv| {
+            Ok(Tag::param(
+                required(kv.key, "key")?,
+                kv.value.unwrap_or_default(),
+            )?)
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let new = NewLoggedModel {
+        experiment_id: required(b.experiment_id, "experiment_id")?.parse::<ExperimentId>()?,
+        name: b.name.unwrap_or_default(),
+        source_run_id: b
+            .source_run_id
+            .filter(|s| !s.is_empty())
+            .map(RunId::parse)
+            .transpose()?,
+        model_type: b.model_type.filter(|s| !s.is_empty()),
+        params,
+        tags: parse_tags(b.tags)?,
+    };
+    let m = ctx.reg.create_logged_model(&actor, new).await?;
+    Ok(Json(view(&ctx, &m.model_id).await?))
+}
+
+async fn get_one(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(view(&ctx, &LoggedModelId::parse(id)?).await?))
+}
+
+#[derive(Deserialize)]
+struct Finalize {
+    status: Option<String>,
+}
+
+async fn finalize(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+    Body(b): Body<Finalize>,
+) -> ApiResult<Json<Value>> {
+    let id = LoggedModelId::parse(id)?;
+    let raw = required(b.status, "status")?;
+    let status = LoggedModelStatus::parse(&raw)
+        .ok_or_else(|| ApiError::invalid(format!("Invalid logged model status '{raw}'")))?;
+    ctx.reg.finalize_logged_model(&actor, &id, status).await?;
+    Ok(Json(view(&ctx, &id).await?))
+}
+
+async fn remove(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    ctx.reg
+        .delete_logged_model(&actor, &LoggedModelId::parse(id)?)
+        .await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+struct SetTags {
+    #[serde(default)]
+    tags: Vec<KeyValue>,
+}
+
+async fn set_tags(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+    Body(b): Body<SetTags>,
+) -> ApiResult<Json<Value>> {
+    ctx.reg
+        .set_logged_model_tags(&actor, &LoggedModelId::parse(id)?, &parse_tags(b.tags)?)
+        .await?;
+    Ok(Json(json!({})))
+}
+
+async fn delete_tag(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Path((id, key)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    ctx.reg
+        .delete_logged_model_tag(&actor, &LoggedModelId::parse(id)?, &key)
+        .await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+struct Search {
+    #[serde(default)]
+    experiment_ids: Vec<String>,
+    filter: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_i64")]
+    max_results: Option<i64>,
+    #[serde(default)]
+    order_by: Vec<Value>,
+    page_token: Option<String>,
+}
+
+async fn search(State(ctx): State<Ctx>, Body(b): Body<Search>) -> ApiResult<Json<Value>> {
+    let ids = b
+        .experiment_ids
+        .iter()
+        .map(|s| s.parse::<ExperimentId>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let models = ctx.reg.logged_models_in(&ids).await?;
+    // MLflow 3 sends order_by as objects ({field_name, ascending}); accept strings too.
+    let order_by = b
+        .order_by
+        .iter()
+        .map(|o| match o {
+            Value::String(s) => Ok(s.clone()),
+            Value::Object(m) => {
+                let field = m
+                    .get("field_name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| ApiError::invalid("order_by entries need a field_name"))?;
+                let asc = m.get("ascending").and_then(Value::as_bool).unwrap_or(true);
+                Ok(format!("{field} {}", if asc { "ASC" } else { "DESC" }))
+            }
+            _ => Err(ApiError::invalid(
+                "order_by entries must be strings or objects",
+            )),
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let args = SearchArgs {
+        filter: b.filter.unwrap_or_default(),
+        order_by,
+        max_results: b.max_results,
+        page_token: b.page_token,
+        default_max: 100,
+        cap: 10_000,
+    };
+    let (items, next) = page(models, Entity::LoggedModel, args)?;
+    let mut out = json!({});
+    if !items.is_empty() {
+        let mut list = Vec::with_capacity(items.len());
+        for m in &items {
+            list.push(json!(wire::logged_model(
+                m,
+                &ctx.reg.logged_model_metrics(&m.model_id).await?
+            )));
+        }
+        out["models"] = Value::Array(list);
+    }
+    if let Some(t) = next {
+        out["next_page_token"] = json!(t);
+    }
+    Ok(Json(out))
+}

@@ -1,0 +1,94 @@
+//! The MLflow front door: the tracking, registry and artifact-proxy REST API that the
+//! `mlflow` client speaks, over the same `core` services as the dashboard. Every route sits
+//! behind the credentials middleware; unknown routes and wrong methods answer in MLflow's
+//! JSON error shape.
+pub mod artifacts;
+pub mod auth;
+pub mod error;
+pub mod experiments;
+pub mod extract;
+pub mod logged_models;
+pub mod model_versions;
+pub mod registered_models;
+pub mod runs;
+pub mod search;
+pub mod wire;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use pedigree_core::service::Registry;
+use serde_json::{json, Value};
+
+/// What every MLflow handler gets.
+#[derive(Clone)]
+pub struct Ctx {
+    pub reg: Registry,
+    pub max_body_bytes: usize,
+}
+
+/// JSON bodies are small; artifacts stream and are limited separately.
+const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
+
+pub fn router(reg: Registry, max_body_bytes: usize, require_auth: bool) -> Router {
+    let ctx = Ctx {
+        reg: reg.clone(),
+        max_body_bytes,
+    };
+    let api = Router::new()
+        .merge(experiments::routes())
+        .merge(runs::routes())
+        .merge(logged_models::routes())
+        .merge(registered_models::routes())
+        .merge(model_versions::routes())
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .method_not_allowed_fallback(method_not_allowed);
+    let artifacts = artifacts::routes().method_not_allowed_fallback(method_not_allowed);
+    let auth = auth::AuthState {
+        registry: reg,
+        require_auth,
+    };
+    Router::new()
+        .nest("/api/2.0/mlflow", api.clone())
+        .nest("/ajax-api/2.0/mlflow", api)
+        .nest("/api/2.0/mlflow-artifacts", artifacts)
+        .route("/api/3.0/mlflow/server-info", get(server_info))
+        .route("/version", get(|| async { env!("CARGO_PKG_VERSION") }))
+        .with_state(ctx)
+        .layer(axum::middleware::from_fn_with_state(
+            auth,
+            auth::authenticate,
+        ))
+}
+
+/// JSON 404 for anything under `/api` no route matches (MLflow answers an HTML page).
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    error::error_response(
+        StatusCode::NOT_FOUND,
+        "ENDPOINT_NOT_FOUND",
+        &format!("No API endpoint at {}", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    error::error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        &format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// MLflow 3 clients ask before downloads; no multipart or presigned URLs here.
+async fn server_info() -> Json<Value> {
+    Json(json!({
+        "store_type": "SqlStore",
+        "workspaces_enabled": false,
+        "trace_archival_enabled": false,
+        "multipart_uploads_enabled": false,
+        "multipart_downloads_enabled": false,
+        "presigned_upload_run_id_supported": false,
+        "presigned_upload_model_id_supported": false,
+    }))
+}

@@ -1,0 +1,92 @@
+//! Spawns the real application on port 0 with a fresh data directory (SQLite, or a fresh
+//! PostgreSQL database when `PEDIGREE_TEST_PG_URL` is set and the caller asks for it).
+#![allow(dead_code)]
+use pedigree_server::config::Layer;
+use pedigree_server::Application;
+use serde_json::Value;
+
+pub struct Server {
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub registry: pedigree_core::service::Registry,
+    pub client: reqwest::Client,
+}
+
+pub async fn spawn_with(layer: Layer) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Layer {
+        data_dir: Some(dir.path().to_path_buf()),
+        port: Some(0),
+        ..Layer::default()
+    }
+    .merge(layer)
+    .resolve()
+    .unwrap();
+    let app = Application::build(&config).await.unwrap();
+    let registry = app.registry().clone();
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+    Server {
+        base,
+        dir,
+        registry,
+        client: reqwest::Client::new(),
+    }
+}
+
+pub async fn spawn() -> Server {
+    spawn_with(Layer::default()).await
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Calls an MLflow endpoint with a JSON body; returns the status and the parsed body.
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .client
+            .request(method, self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/2.0/mlflow/{path}"),
+            body,
+        )
+        .await
+    }
+
+    pub async fn get(&self, path_and_query: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(self.url(&format!("/api/2.0/mlflow/{path_and_query}")))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// Asserts an MLflow-shaped error with the given status and code.
+pub fn assert_error(got: &(u16, Value), status: u16, code: &str) {
+    assert_eq!(got.0, status, "{got:?}");
+    assert_eq!(got.1["error_code"], code, "{got:?}");
+    assert!(
+        got.1["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{got:?}"
+    );
+}
