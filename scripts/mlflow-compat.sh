@@ -98,8 +98,8 @@ stop_server() {
   # The server was started with setsid: its pid is its process group id.
   if kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM -- "-$SERVER_PID" 2>/dev/null || kill -TERM "$SERVER_PID" 2>/dev/null || true
-    local i
-    for i in $(seq 1 100); do
+    local _
+    for _ in $(seq 1 100); do
       kill -0 "$SERVER_PID" 2>/dev/null || break
       sleep 0.1
     done
@@ -111,6 +111,7 @@ stop_server() {
   SERVER_PID=""
 }
 
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   local rc=$?
   stop_server
@@ -226,7 +227,9 @@ run_client() {
     return 1
   fi
 
-  log "client $major: running tests/mlflow/workflow.py with mlflow $("$py" -c 'from importlib.metadata import version; print(version("mlflow"))')"
+  local client_version
+  client_version="$("$py" -c 'from importlib.metadata import version; print(version("mlflow"))')"
+  log "client $major: running tests/mlflow/workflow.py with mlflow $client_version"
   env "${client_env[@]}" \
     MLFLOW_TRACKING_URI="http://127.0.0.1:$port" \
     MLFLOW_HTTP_REQUEST_MAX_RETRIES=0 \
@@ -235,7 +238,10 @@ run_client() {
     PYTHONDONTWRITEBYTECODE=1 \
     "$py" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning \
     tests/mlflow/workflow.py </dev/null 2>&1 | tee "$test_log" || rc=$?
+  local t_stop
+  t_stop="$(now)"
   stop_server
+  log "client $major: server stopped in $(elapsed "$t_stop") s"
 
   # pytest's closing line, e.g. "2 failed, 21 passed, 1 error, 3 warnings in 14.2s".
   local line passed failed errors

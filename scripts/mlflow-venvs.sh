@@ -65,7 +65,8 @@ ensure_venv() {
   "$PYTHON" -m venv "$dir"
   "$dir/bin/python" -m pip install --quiet --upgrade pip </dev/null
   "$dir/bin/python" -m pip install --quiet -r "$req" </dev/null
-  "$dir/bin/python" -c 'import mlflow, sklearn, pandas, pytest; print("mlflow", mlflow.__version__, "sklearn", sklearn.__version__, "pandas", pandas.__version__)'
+  "$dir/bin/python" -c 'import mlflow, sklearn, pandas, pytest
+print("mlflow", mlflow.__version__, "scikit-learn", sklearn.__version__, "pandas", pandas.__version__)'
   # The stamp goes last: an interrupted install is redone next time.
   echo "$want" >"$stamp"
   log "mlflow-$major: ready in $(elapsed "$t0") s"

@@ -35,6 +35,7 @@ import mlflow  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+import sklearn  # noqa: E402
 from mlflow.entities import Metric, Param, RunTag, ViewType  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
@@ -100,10 +101,22 @@ def experiment():
 
 
 def log_sklearn_model(model):
-    """`mlflow.sklearn.log_model` registering a version of MODEL; 3.x takes `name=`, 2.x `artifact_path=`."""
+    """`mlflow.sklearn.log_model` registering a version of MODEL; 3.x takes `name=`, 2.x `artifact_path=`.
+
+    Pinned requirements spare the client its requirement-inference subprocess
+    (about 5 s per model) without changing anything on the wire but a file's text.
+    """
+    kwargs = {
+        "registered_model_name": MODEL,
+        "pip_requirements": [
+            f"mlflow=={mlflow.__version__}",
+            f"scikit-learn=={sklearn.__version__}",
+            f"numpy=={np.__version__}",
+        ],
+    }
     if MLFLOW_MAJOR >= 3:
-        return mlflow.sklearn.log_model(model, name=MODEL_PATH, registered_model_name=MODEL)
-    return mlflow.sklearn.log_model(model, artifact_path=MODEL_PATH, registered_model_name=MODEL)
+        return mlflow.sklearn.log_model(model, name=MODEL_PATH, **kwargs)
+    return mlflow.sklearn.log_model(model, artifact_path=MODEL_PATH, **kwargs)
 
 
 def train_and_log(client, data, *, run_name, params, auc, labels, tags, log_dataset):
@@ -115,13 +128,15 @@ def train_and_log(client, data, *, run_name, params, auc, labels, tags, log_data
         mlflow.log_params(params)
         mlflow.set_tags(tags)
         mlflow.log_metric("auc", auc)
+        # One timestamp per step, strictly increasing: ordering by (timestamp, step),
+        # as MLflow does, and by step agree.
+        t0 = int(time.time() * 1000)
         for step in range(LOSS_LOGGED_ONE_BY_ONE):
-            mlflow.log_metric("loss", loss_at(step), step=step)
-        now = int(time.time() * 1000)
+            mlflow.log_metric("loss", loss_at(step), step=step, timestamp=t0 + step)
         client.log_batch(
             run_id,
             metrics=[
-                Metric("loss", loss_at(step), now + step, step)
+                Metric("loss", loss_at(step), t0 + step, step)
                 for step in range(LOSS_LOGGED_ONE_BY_ONE, LOSS_STEPS)
             ],
         )
@@ -188,7 +203,14 @@ def side_runs(client, experiment):
 def rollback(client, run1, run2):
     """v2 to Production (archiving v1's slot), then a rollback of v1 to Production."""
     mv = client.transition_model_version_stage(MODEL, "2", "Production", archive_existing_versions=True)
-    promoted = (mv.version, mv.current_stage, client.get_model_version(MODEL, "2").current_stage)
+    # archive_existing_versions archives only versions already in the target stage:
+    # v1 (stage None) is left alone.
+    promoted = (
+        mv.version,
+        mv.current_stage,
+        client.get_model_version(MODEL, "2").current_stage,
+        client.get_model_version(MODEL, "1").current_stage,
+    )
     mv = client.transition_model_version_stage(MODEL, "1", "Production", archive_existing_versions=True)
     rolled_back = (mv.version, mv.current_stage)
     return SimpleNamespace(promoted=promoted, rolled_back=rolled_back)
@@ -253,11 +275,14 @@ def test_run_records_params_metrics_tags_and_dataset(client, experiment, run1):
 
 def test_metric_history_has_every_step_in_order(client, run1):
     history = client.get_metric_history(run1.run_id, "loss")
-    assert [m.step for m in sorted(history, key=lambda m: m.step)] == list(range(LOSS_STEPS))
-    by_step = sorted(history, key=lambda m: (m.step, m.timestamp))
+    # 3.x log_model re-logs the latest point of each metric with its model id; the
+    # server must not store that as a second point.
     assert len(history) == LOSS_STEPS, f"expected {LOSS_STEPS} points, got {len(history)} (duplicates?)"
-    assert [m.value for m in by_step] == pytest.approx([loss_at(s) for s in range(LOSS_STEPS)])
+    assert [m.step for m in history] == list(range(LOSS_STEPS))
+    assert [m.value for m in history] == pytest.approx([loss_at(s) for s in range(LOSS_STEPS)])
     assert all(m.key == "loss" for m in history)
+    timestamps = [m.timestamp for m in history]
+    assert timestamps == sorted(timestamps) and len(set(timestamps)) == LOSS_STEPS
     auc = client.get_metric_history(run1.run_id, "auc")
     assert [(m.step, m.value) for m in auc] == [(0, pytest.approx(0.91))]
 
@@ -319,7 +344,11 @@ def test_log_batch_then_get_run(client, experiment):
     now = int(time.time() * 1000)
     client.log_batch(
         run_id,
-        metrics=[Metric("precision", 0.8, now, 0), Metric("precision", 0.85, now + 1, 1), Metric("recall", 0.7, now, 0)],
+        metrics=[
+            Metric("precision", 0.8, now, 0),
+            Metric("precision", 0.85, now + 1, 1),
+            Metric("recall", 0.7, now, 0),
+        ],
         params=[Param("threshold", "0.5"), Param("features", "4")],
         tags=[RunTag("owner", "alice"), RunTag("dataset.version", "2024-06")],
     )
@@ -372,7 +401,7 @@ def test_two_versions_registered_from_two_runs(client, run1, run2):
 
 
 def test_stage_transition_and_rollback(client, rollback):
-    assert rollback.promoted == ("2", "Production", "Production")
+    assert rollback.promoted == ("2", "Production", "Production", "None")
     assert rollback.rolled_back == ("1", "Production")
     assert client.get_model_version(MODEL, "1").current_stage == "Production"
     assert client.get_model_version(MODEL, "2").current_stage == "Archived"

@@ -24,23 +24,42 @@ fn subject(path: &ArtifactPath) -> String {
     format!("artifact:{path}")
 }
 
-/// Refuses a change at or below a frozen prefix, or above one (deleting a parent directory).
+/// Refuses a change at or below a frozen prefix, or, for a recursive delete, above one.
+/// Looks up only the path's own ancestors (a handful of keys), not every frozen prefix.
 async fn ensure_not_frozen(
     conn: &mut AnyConnection,
     path: &ArtifactPath,
     recursive: bool,
 ) -> Result<()> {
-    let rows = sqlx::query("SELECT prefix FROM frozen_prefixes")
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(map_sqlx)?;
-    for r in &rows {
-        let prefix = ArtifactPath::parse(&rows::s(r, "prefix")?)?;
-        if path.is_within(&prefix) || (recursive && prefix.is_within(path)) {
-            return Err(Error::FailedPrecondition(format!(
-                "The artifacts under '{prefix}' belong to a registered model version and are immutable"
-            )));
-        }
+    let segs: Vec<&str> = path.segments().collect();
+    let ancestors: Vec<String> = (1..=segs.len()).map(|n| segs[..n].join("/")).collect();
+    let ph = (1..=ancestors.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = format!("SELECT prefix FROM frozen_prefixes WHERE prefix IN ({ph})");
+    if recursive {
+        let n = ancestors.len();
+        sql.push_str(&format!(
+            " OR substr(prefix, 1, CAST(${} AS INTEGER)) = ${}",
+            n + 1,
+            n + 2
+        ));
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in &ancestors {
+        q = q.bind(a.clone());
+    }
+    if recursive {
+        q = q
+            .bind(path.as_str().chars().count() as i64 + 1)
+            .bind(format!("{path}/"));
+    }
+    if let Some(r) = q.fetch_optional(conn).await.map_err(map_sqlx)? {
+        let prefix = rows::s(&r, "prefix")?;
+        return Err(Error::FailedPrecondition(format!(
+            "The artifacts under '{prefix}' belong to a registered model version and are immutable"
+        )));
     }
     Ok(())
 }

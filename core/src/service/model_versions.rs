@@ -103,7 +103,7 @@ impl Registry {
     ) -> Result<ModelVersion> {
         let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
         let id = model_id_of(&mut conn, name).await?;
-        load_versions(&mut conn, name, id, Some(version))
+        load_versions(&mut conn, name, id, Which::One(version))
             .await?
             .pop()
             .ok_or_else(|| version_not_found(name, version))
@@ -113,7 +113,7 @@ impl Registry {
     pub async fn list_model_versions(&self, name: &ModelName) -> Result<Vec<ModelVersion>> {
         let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
         let id = model_id_of(&mut conn, name).await?;
-        let mut vs = load_versions(&mut conn, name, id, None).await?;
+        let mut vs = load_versions(&mut conn, name, id, Which::All).await?;
         vs.reverse();
         Ok(vs)
     }
@@ -336,29 +336,50 @@ async fn model_id_of(conn: &mut AnyConnection, name: &ModelName) -> Result<i64> 
     rows::i(&row, "id")
 }
 
-/// Loads versions (one or all, oldest first) with their tags and aliases in three queries.
+/// Which versions of a model to load.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Which {
+    All,
+    One(Version),
+    /// The newest version in each stage (MLflow's `latest_versions`).
+    LatestPerStage,
+}
+
+/// Loads versions (oldest first) with their tags and aliases in three queries, grouped in
+/// memory by id.
 pub(crate) async fn load_versions(
     conn: &mut AnyConnection,
     name: &ModelName,
     model_id: i64,
-    only: Option<Version>,
+    which: Which,
 ) -> Result<Vec<ModelVersion>> {
-    let filter = only.map(|v| v.get()).unwrap_or(-1);
-    let vrows = sqlx::query("SELECT * FROM model_versions WHERE model_id = $1 AND ($2 < 0 OR version = $2) ORDER BY version")
-        .bind(model_id)
-        .bind(filter)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(map_sqlx)?;
-    let trows = sqlx::query(
+    let (cond, filter) = match which {
+        Which::All => ("TRUE", -1),
+        Which::One(v) => ("v.version = $2", v.get()),
+        Which::LatestPerStage => (
+            "v.version IN (SELECT MAX(l.version) FROM model_versions l WHERE l.model_id = $1 AND $2 = $2 GROUP BY l.stage)",
+            0,
+        ),
+    };
+    let bind2 = !matches!(which, Which::All);
+    let vsql = format!(
+        "SELECT * FROM model_versions v WHERE v.model_id = $1 AND {cond} ORDER BY v.version"
+    );
+    let tsql = format!(
         "SELECT t.version_id, t.key, t.value FROM model_version_tags t JOIN model_versions v ON v.id = t.version_id \
-         WHERE v.model_id = $1 AND ($2 < 0 OR v.version = $2) ORDER BY t.key",
-    )
-    .bind(model_id)
-    .bind(filter)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(map_sqlx)?;
+         WHERE v.model_id = $1 AND {cond} ORDER BY t.key"
+    );
+    let mut vq = sqlx::query(sqlx::AssertSqlSafe(vsql)).bind(model_id);
+    let mut tq = sqlx::query(sqlx::AssertSqlSafe(tsql)).bind(model_id);
+    if bind2 {
+        vq = vq.bind(filter);
+        tq = tq.bind(filter);
+    }
+    let vrows = vq.fetch_all(&mut *conn).await.map_err(map_sqlx)?;
+    if vrows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let trows = tq.fetch_all(&mut *conn).await.map_err(map_sqlx)?;
     let arows = sqlx::query(
         "SELECT alias, version FROM registered_model_aliases WHERE model_id = $1 ORDER BY alias",
     )
@@ -366,30 +387,32 @@ pub(crate) async fn load_versions(
     .fetch_all(&mut *conn)
     .await
     .map_err(map_sqlx)?;
+    let mut tags_by_id: std::collections::HashMap<i64, Vec<Tag>> = std::collections::HashMap::new();
+    for t in &trows {
+        let tag = Tag {
+            key: rows::parsed(crate::names::Key::parse(rows::s(t, "key")?), "key")?,
+            value: rows::s(t, "value")?,
+        };
+        tags_by_id
+            .entry(rows::i(t, "version_id")?)
+            .or_default()
+            .push(tag);
+    }
+    let mut aliases_by_version: std::collections::HashMap<i64, Vec<AliasName>> =
+        std::collections::HashMap::new();
+    for a in &arows {
+        aliases_by_version
+            .entry(rows::i(a, "version")?)
+            .or_default()
+            .push(rows::parsed(
+                AliasName::parse(rows::s(a, "alias")?),
+                "alias",
+            )?);
+    }
     let mut out = Vec::with_capacity(vrows.len());
     for r in &vrows {
         let id = rows::i(r, "id")?;
         let version = Version::new(rows::i(r, "version")?)?;
-        let mut tags = Vec::new();
-        for t in trows
-            .iter()
-            .filter(|t| rows::i(t, "version_id").ok() == Some(id))
-        {
-            tags.push(Tag {
-                key: rows::parsed(crate::names::Key::parse(rows::s(t, "key")?), "key")?,
-                value: rows::s(t, "value")?,
-            });
-        }
-        let mut aliases = Vec::new();
-        for a in arows
-            .iter()
-            .filter(|a| rows::i(a, "version").ok() == Some(version.get()))
-        {
-            aliases.push(rows::parsed(
-                AliasName::parse(rows::s(a, "alias")?),
-                "alias",
-            )?);
-        }
         out.push(ModelVersion {
             name: name.clone(),
             version,
@@ -410,8 +433,10 @@ pub(crate) async fn load_versions(
             user_id: rows::s(r, "user_id")?,
             creation_time: rows::i(r, "creation_time")?,
             last_updated_time: rows::i(r, "last_updated_time")?,
-            tags,
-            aliases,
+            tags: tags_by_id.remove(&id).unwrap_or_default(),
+            aliases: aliases_by_version
+                .remove(&version.get())
+                .unwrap_or_default(),
         });
     }
     Ok(out)

@@ -1,6 +1,6 @@
 //! Registered models: create, read, list, rename, describe, delete, tags, aliases and the
 //! single-Production policy.
-use super::model_versions::load_versions;
+use super::model_versions::{load_versions, Which};
 use super::Registry;
 use crate::error::{Error, Result};
 use crate::names::{AliasName, ModelName, Stage, Tag, Version};
@@ -119,7 +119,7 @@ impl Registry {
             .load(&mut conn, KvOwner::Int(id))
             .await?;
         let aliases = load_aliases(&mut conn, id).await?;
-        let versions = load_versions(&mut conn, name, id, None).await?;
+        let versions = load_versions(&mut conn, name, id, Which::LatestPerStage).await?;
         // MLflow's latest_versions: the newest version in each stage.
         let mut latest_versions = Vec::new();
         for stage in Stage::ALL {
