@@ -5,7 +5,8 @@
 #
 # Phases: setup, PostgreSQL 15 (throwaway cluster), cargo fmt, clippy, Rust tests
 # (SQLite always; PostgreSQL when it is available), the debug site build, and the
-# Playwright browser tests against a demo registry served by `pedigree serve`.
+# Playwright browser tests against a demo registry served by `pedigree serve`, and the
+# real mlflow clients (3.17.2 and 2.22.5) running a team workflow on SQLite and PostgreSQL.
 # Every phase runs even when an earlier one failed (the browser tests need the
 # build); the exit status is non-zero when anything failed.
 set -euo pipefail
@@ -245,6 +246,45 @@ else
   else
     record browser-tests FAILED "$t0" "$e2e_note"
   fi
+fi
+
+# --- the real mlflow clients ---------------------------------------------------------
+# Both clients (3.17.2 and 2.22.5, from PyPI) run the team workflow against `pedigree
+# serve`: on SQLite, then on PostgreSQL when the throwaway cluster is up.
+mlflow_clients() {
+  local label="$1"
+  shift
+  local t0 rc log="$LOG_DIR/mlflow-$label.log"
+  t0="$(now)"
+  banner "mlflow-clients ($label)"
+  if [ "$BUILD_RC" -ne 0 ]; then
+    record "mlflow-$label" FAILED "$t0" "no build"
+    return
+  fi
+  set +e
+  bash scripts/mlflow-compat.sh --pedigree "$ROOT/target/debug/pedigree" "$@" 2>&1 | tee "$log"
+  rc="${PIPESTATUS[0]}"
+  set -e
+  results="$(grep -E '^mlflow-compat: [0-9]+ passed' "$log" || true)"
+  TESTS_PASSED=$((TESTS_PASSED + $(count_of "$results" passed)))
+  TESTS_FAILED=$((TESTS_FAILED + $(count_of "$results" failed)))
+  if [ "$rc" -eq 0 ]; then
+    record "mlflow-$label" ok "$t0"
+  else
+    record "mlflow-$label" FAILED "$t0" "exit $rc"
+  fi
+}
+
+mlflow_clients sqlite
+if [ -n "${PEDIGREE_TEST_PG_URL:-}" ]; then
+  compat_db="pedigree_mlflow_compat_$$"
+  if psql "$PEDIGREE_TEST_PG_URL" -qc "CREATE DATABASE $compat_db" >/dev/null; then
+    mlflow_clients postgres --database-url "${PEDIGREE_TEST_PG_URL%/*}/$compat_db"
+  else
+    record mlflow-postgres FAILED "$(now)" "cannot create a database"
+  fi
+else
+  echo "SKIPPING the mlflow clients on PostgreSQL: no PostgreSQL cluster"
 fi
 
 finish

@@ -131,6 +131,9 @@ impl Store {
             writer: Arc::new(Mutex::new(())),
         };
         store.migrate().await?;
+        if backend == Backend::Postgres {
+            store.warn_on_unsafe_durability().await;
+        }
         Ok(store)
     }
 
@@ -147,6 +150,26 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Acknowledged must mean durable: say loudly when PostgreSQL is set up so that it is not.
+    async fn warn_on_unsafe_durability(&self) {
+        for (setting, unsafe_value) in [
+            ("fsync", "off"),
+            ("full_page_writes", "off"),
+            ("synchronous_commit", "off"),
+        ] {
+            let sql = match setting {
+                "fsync" => "SHOW fsync",
+                "full_page_writes" => "SHOW full_page_writes",
+                _ => "SHOW synchronous_commit",
+            };
+            if let Ok(row) = sqlx::query(sql).fetch_one(&self.pool).await {
+                if row.try_get::<String, _>(0).is_ok_and(|v| v == unsafe_value) {
+                    tracing::warn!(setting, "PostgreSQL runs with {setting}=off: acknowledged writes may be lost on a crash");
+                }
+            }
+        }
     }
 
     pub fn pool(&self) -> &AnyPool {

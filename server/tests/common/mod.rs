@@ -38,6 +38,58 @@ pub async fn spawn() -> Server {
     spawn_with(Layer::default()).await
 }
 
+/// A fresh, empty PostgreSQL database in the cluster `PEDIGREE_TEST_PG_URL` names.
+async fn fresh_pg_database(admin: &str) -> String {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let name = format!("pedigree_api_{}", std::process::id()) + &format!("_{}", rand_suffix());
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin)
+        .await
+        .expect("connect to PEDIGREE_TEST_PG_URL");
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
+    format!("{base}/{name}")
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}",
+        t % 1_000_000_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The server on SQLite and, when `PEDIGREE_TEST_PG_URL` is set, on PostgreSQL too.
+pub async fn servers_with(layer: Layer) -> Vec<Server> {
+    let mut out = vec![spawn_with(layer.clone()).await];
+    match std::env::var("PEDIGREE_TEST_PG_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            let url = fresh_pg_database(&admin).await;
+            out.push(
+                spawn_with(Layer {
+                    database_url: Some(url),
+                    ..layer
+                })
+                .await,
+            );
+        }
+        _ => eprintln!("SKIPPING PostgreSQL for this API test: PEDIGREE_TEST_PG_URL is not set"),
+    }
+    out
+}
+
+pub async fn servers() -> Vec<Server> {
+    servers_with(Layer::default()).await
+}
+
 impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
