@@ -659,3 +659,45 @@ async fn version_sources_must_lie_inside_the_runs_artifact_root() {
         );
     }
 }
+
+#[tokio::test]
+async fn operator_settings_choose_mlflows_multi_production_and_unowned_artifact_paths() {
+    use pedigree_core::service::Settings;
+    for t in registries().await {
+        let reg = t.reg.clone().with_settings(Settings {
+            single_production_default: false,
+            allow_unowned_artifacts: true,
+        });
+        model_with_versions(&reg, "mlflow-like", 2).await;
+        let name = model("mlflow-like");
+        reg.transition_stage(&bob(), &name, v(1), Stage::Production, false)
+            .await
+            .unwrap();
+        let tr = reg
+            .transition_stage(&bob(), &name, v(2), Stage::Production, false)
+            .await
+            .unwrap();
+        assert!(tr.archived.is_empty(), "{:?}", t.backend);
+        let p = |s: &str| pedigree_core::artifact::ArtifactPath::parse(s).unwrap();
+        reg.put_artifact(&alice(), &p("scratch/blob.bin"), cursor(b"free"), None)
+            .await
+            .unwrap();
+        // Run roots stay guarded even so.
+        let ghost = "0123456789abcdef0123456789abcdef";
+        assert!(reg
+            .put_artifact(
+                &alice(),
+                &p(&format!("0/{ghost}/artifacts/x")),
+                cursor(b"x"),
+                None
+            )
+            .await
+            .is_err());
+        // The default registry refuses the unowned path.
+        assert!(t
+            .reg
+            .put_artifact(&alice(), &p("scratch/other.bin"), cursor(b"x"), None)
+            .await
+            .is_err());
+    }
+}

@@ -47,6 +47,12 @@ pub enum Command {
         /// Refuse API requests that carry no credentials.
         #[arg(long)]
         require_auth: bool,
+        /// New models allow several Production versions (MLflow's behaviour) instead of one.
+        #[arg(long)]
+        multi_production: bool,
+        /// Accept artifact writes outside any run's or logged model's root (as MLflow does).
+        #[arg(long)]
+        allow_unowned_artifacts: bool,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -88,20 +94,31 @@ impl Cli {
             None => Layer::default(),
         };
         let env = Layer::from_env(|k| std::env::var(k).ok())?;
-        let (host, port, require_auth) = match &self.command {
-            Command::Serve {
-                host,
-                port,
-                require_auth,
-            } => (*host, *port, require_auth.then_some(true)),
-            _ => (None, None, None),
-        };
+        let (host, port, require_auth, single_production, allow_unowned_artifacts) =
+            match &self.command {
+                Command::Serve {
+                    host,
+                    port,
+                    require_auth,
+                    multi_production,
+                    allow_unowned_artifacts,
+                } => (
+                    *host,
+                    *port,
+                    require_auth.then_some(true),
+                    multi_production.then_some(false),
+                    allow_unowned_artifacts.then_some(true),
+                ),
+                _ => (None, None, None, None, None),
+            };
         let flags = Layer {
             data_dir: self.global.data_dir.clone(),
             database_url: self.global.database_url.clone(),
             host,
             port,
             require_auth,
+            single_production,
+            allow_unowned_artifacts,
             ..Layer::default()
         };
         Layer::default()

@@ -19,6 +19,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Refuse API requests without credentials (otherwise they act as `anonymous`).
     pub require_auth: bool,
+    /// Registry behaviour: Production policy of new models, unowned artifact paths.
+    pub registry: pedigree_core::service::Settings,
 }
 
 /// One layer: every field optional, so layers can be merged.
@@ -32,6 +34,8 @@ pub struct Layer {
     pub site_root: Option<PathBuf>,
     pub max_body_bytes: Option<usize>,
     pub require_auth: Option<bool>,
+    pub single_production: Option<bool>,
+    pub allow_unowned_artifacts: Option<bool>,
 }
 
 impl Layer {
@@ -45,6 +49,10 @@ impl Layer {
             site_root: over.site_root.or(self.site_root),
             max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
             require_auth: over.require_auth.or(self.require_auth),
+            single_production: over.single_production.or(self.single_production),
+            allow_unowned_artifacts: over
+                .allow_unowned_artifacts
+                .or(self.allow_unowned_artifacts),
         }
     }
 
@@ -78,6 +86,14 @@ impl Layer {
                 .map(PathBuf::from),
             max_body_bytes: parse("PEDIGREE_MAX_BODY_BYTES", get("PEDIGREE_MAX_BODY_BYTES"))?,
             require_auth: parse("PEDIGREE_REQUIRE_AUTH", get("PEDIGREE_REQUIRE_AUTH"))?,
+            single_production: parse(
+                "PEDIGREE_SINGLE_PRODUCTION",
+                get("PEDIGREE_SINGLE_PRODUCTION"),
+            )?,
+            allow_unowned_artifacts: parse(
+                "PEDIGREE_ALLOW_UNOWNED_ARTIFACTS",
+                get("PEDIGREE_ALLOW_UNOWNED_ARTIFACTS"),
+            )?,
         })
     }
 
@@ -97,6 +113,10 @@ impl Layer {
             site_root: self.site_root.unwrap_or_else(default_site_root),
             max_body_bytes: self.max_body_bytes.unwrap_or(5 * 1024 * 1024 * 1024),
             require_auth: self.require_auth.unwrap_or(false),
+            registry: pedigree_core::service::Settings {
+                single_production_default: self.single_production.unwrap_or(true),
+                allow_unowned_artifacts: self.allow_unowned_artifacts.unwrap_or(false),
+            },
             data_dir,
         })
     }

@@ -22,7 +22,8 @@ impl Application {
         })?;
         let registry = Registry::open(&config.database_url, &config.data_dir)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+            .with_settings(config.registry);
         let listener = TcpListener::bind((config.host, config.port))
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;

@@ -66,7 +66,11 @@ async fn ensure_not_frozen(
 
 /// The owner a write path must belong to: an active run or an existing logged model in the
 /// experiment the path names.
-async fn ensure_owner_exists(conn: &mut AnyConnection, path: &ArtifactPath) -> Result<()> {
+async fn ensure_owner_exists(
+    conn: &mut AnyConnection,
+    path: &ArtifactPath,
+    allow_unowned: bool,
+) -> Result<()> {
     let segs: Vec<&str> = path.segments().collect();
     let bad = || {
         Error::invalid(format!(
@@ -90,6 +94,7 @@ async fn ensure_owner_exists(conn: &mut AnyConnection, path: &ArtifactPath) -> R
         .fetch_optional(&mut *conn)
         .await
         .map_err(map_sqlx)?,
+        _ if allow_unowned => return Ok(()),
         _ => return Err(bad()),
     };
     found
@@ -111,14 +116,14 @@ impl Registry {
         // inside the transaction, where it counts.
         {
             let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
-            ensure_owner_exists(&mut conn, path).await?;
+            ensure_owner_exists(&mut conn, path, self.settings.allow_unowned_artifacts).await?;
             ensure_not_frozen(&mut conn, path, false).await?;
         }
         let info = self.blobs.put(body, expected).await?;
         let now = now_millis();
         let size = i64::try_from(info.size).map_err(|_| Error::invalid("artifact too large"))?;
         let mut tx = self.store.begin_write().await?;
-        ensure_owner_exists(tx.conn(), path).await?;
+        ensure_owner_exists(tx.conn(), path, self.settings.allow_unowned_artifacts).await?;
         ensure_not_frozen(tx.conn(), path, false).await?;
         let before = sqlx::query("SELECT digest FROM artifacts WHERE path = $1")
             .bind(path.as_str().to_string())

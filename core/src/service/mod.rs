@@ -23,9 +23,35 @@ pub mod users;
 pub struct Registry {
     pub store: Store,
     pub blobs: Arc<dyn BlobStore>,
+    pub settings: Settings,
+}
+
+/// Registry-wide behaviour an operator chooses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// The Production policy new models start with: true (the default) allows one
+    /// Production version at a time; false keeps MLflow's behaviour of several.
+    pub single_production_default: bool,
+    /// Whether artifacts may be written outside any run's or logged model's root (MLflow's
+    /// proxy allows it; Pedigree refuses by default). Run and model roots stay guarded.
+    pub allow_unowned_artifacts: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            single_production_default: true,
+            allow_unowned_artifacts: false,
+        }
+    }
 }
 
 impl Registry {
+    /// The same registry with other settings.
+    pub fn with_settings(self, settings: Settings) -> Registry {
+        Registry { settings, ..self }
+    }
+
     /// Opens the database (running migrations) and the local blob store under `data_dir`.
     pub async fn open(url: &DatabaseUrl, data_dir: &Path) -> Result<Registry> {
         let store = Store::open(url).await?;
@@ -33,6 +59,7 @@ impl Registry {
         Ok(Registry {
             store,
             blobs: Arc::new(blobs),
+            settings: Settings::default(),
         })
     }
 }

@@ -78,11 +78,12 @@ impl Registry {
         let now = now_millis();
         let mut tx = self.store.begin_write().await?;
         let row = sqlx::query(
-            "INSERT INTO registered_models (name, description, creation_time, last_updated_time) VALUES ($1, $2, $3, $3) RETURNING id",
+            "INSERT INTO registered_models (name, description, creation_time, last_updated_time, single_production) VALUES ($1, $2, $3, $3, $4) RETURNING id",
         )
         .bind(name.as_str().to_string())
         .bind(description.clone())
         .bind(now)
+        .bind(self.settings.single_production_default)
         .fetch_one(tx.conn())
         .await
         .map_err(|e| or_exists(map_sqlx(e), || format!("Registered Model (name={name}) already exists.")))?;

@@ -436,7 +436,7 @@ async fn insert_metrics(tx: &mut WriteTx, run_id: &RunId, metrics: &[Metric]) ->
         return Ok(());
     }
     // Multi-row inserts: one statement per chunk instead of one per metric.
-    for chunk in metrics.chunks(100) {
+    for chunk in metrics.chunks(1000) {
         let mut sql = String::from(
             "INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step, model_id) VALUES ",
         );

@@ -1,14 +1,19 @@
 //! Search over every aggregate: bulk loaders (a fixed number of queries whatever the row
 //! count), the `Searchable` view of each domain type, and filtering, ordering and paging
 //! with MLflow's filter language.
+use super::bulk::{Bind, Needs};
 use super::{next_page_token, parse_page_token, Registry};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, ViewType};
 use crate::logged_model::LoggedModel;
 use crate::model_version::ModelVersion;
+use crate::names::{ModelName, RunId};
 use crate::registered_model::RegisteredModel;
 use crate::run::Run;
-use crate::search::{compare, parse_filter, parse_order_by, Entity, Searchable, Value};
+use crate::search::{
+    compare, parse_filter, parse_order_by, Entity, Field, Filter, Op, Operand, OrderBy, Searchable,
+    SortKey, Value,
+};
 use crate::ExperimentId;
 
 /// What a search request asks for.
@@ -226,13 +231,76 @@ impl Registry {
         Ok(out)
     }
 
-    /// Every version of every model.
-    pub async fn all_model_versions(&self) -> Result<Vec<ModelVersion>> {
-        let mut out = Vec::new();
-        for s in self.list_model_summaries().await? {
-            out.extend(self.list_model_versions(&s.name).await?);
-        }
-        Ok(out)
+    /// Searches model versions. A `name = '…'` clause (what clients send) loads only that
+    /// model's versions instead of every version of every model.
+    pub async fn search_model_versions(
+        &self,
+        args: SearchArgs,
+    ) -> Result<(Vec<ModelVersion>, Option<String>)> {
+        let filter = parse_filter(&args.filter, Entity::ModelVersion)?;
+        let named = filter
+            .clauses()
+            .iter()
+            .find_map(|c| match (&c.field, c.op, &c.operand) {
+                (Field::Attribute { name: "name", .. }, Op::Eq, Operand::Text(n)) => {
+                    Some(n.clone())
+                }
+                _ => None,
+            });
+        let candidates = match named {
+            Some(n) => match ModelName::parse(n) {
+                Ok(name) => match self.list_model_versions(&name).await {
+                    Ok(v) => v,
+                    Err(Error::NotFound(_)) => Vec::new(),
+                    Err(e) => return Err(e),
+                },
+                Err(_) => Vec::new(),
+            },
+            None => {
+                let mut out = Vec::new();
+                for s in self.list_model_summaries().await? {
+                    out.extend(self.list_model_versions(&s.name).await?);
+                }
+                out
+            }
+        };
+        search_page(candidates, Entity::ModelVersion, args)
+    }
+
+    /// Searches runs in two passes: filter and order over only the keys the filter and
+    /// order mention, then load the page's runs in full.
+    pub async fn search_runs(
+        &self,
+        experiments: &[ExperimentId],
+        view: ViewType,
+        args: SearchArgs,
+    ) -> Result<(Vec<Run>, Option<String>)> {
+        let filter = parse_filter(&args.filter, Entity::Run)?;
+        let order = parse_order_by(&args.order_by, Entity::Run)?;
+        let needs = needs_for(&filter, &order);
+        let binds: Vec<Bind> = experiments.iter().map(|e| Bind::I(e.get())).collect();
+        let scope = format!(
+            "SELECT run_id FROM runs WHERE experiment_id IN ({})",
+            (1..=binds.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let slim = self.load_runs(&scope, &binds, view, &needs).await?;
+        let (page, next) = search_page(slim, Entity::Run, args)?;
+        let ids: Vec<RunId> = page.iter().map(|r| r.info.run_id.clone()).collect();
+        let mut full = self.runs_by_id(&ids).await?;
+        let pos: std::collections::HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.as_str(), i))
+            .collect();
+        full.sort_by_key(|r| {
+            pos.get(r.info.run_id.as_str())
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
+        Ok((full, next))
     }
 
     /// The logged models of some experiments (all when none are named).
@@ -243,4 +311,40 @@ impl Registry {
         }
         Ok(out)
     }
+}
+
+/// The keys a run search must load to filter and order.
+fn needs_for(filter: &Filter, order: &[OrderBy]) -> Needs {
+    let mut n = Needs {
+        metrics: Some(vec![]),
+        params: Some(vec![]),
+        tags: Some(vec![]),
+        inputs: false,
+        outputs: false,
+    };
+    let add = |slot: &mut Option<Vec<String>>, k: &str| {
+        if let Some(v) = slot {
+            if !v.iter().any(|x| x == k) {
+                v.push(k.to_string());
+            }
+        }
+    };
+    for c in filter.clauses() {
+        match &c.field {
+            Field::Metric(k) => add(&mut n.metrics, k),
+            Field::Param(k) => add(&mut n.params, k),
+            Field::Tag(k) => add(&mut n.tags, k),
+            Field::Dataset(_) => n.inputs = true,
+            Field::Attribute { .. } => {}
+        }
+    }
+    for o in order {
+        match &o.key {
+            SortKey::Metric(k) => add(&mut n.metrics, k),
+            SortKey::Param(k) => add(&mut n.params, k),
+            SortKey::Tag(k) => add(&mut n.tags, k),
+            SortKey::Attribute { .. } => {}
+        }
+    }
+    n
 }

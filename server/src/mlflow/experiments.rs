@@ -86,6 +86,18 @@ pub fn parse_tags(kvs: Vec<KeyValue>) -> ApiResult<Vec<Tag>> {
         .collect()
 }
 
+/// Parses `[{key, value}]` into params (MLflow's param value limit applies).
+pub fn parse_params(kvs: Vec<KeyValue>) -> ApiResult<Vec<Tag>> {
+    kvs.into_iter()
+        .map(|kv| {
+            Ok(Tag::param(
+                required(kv.key, "key")?,
+                kv.value.unwrap_or_default(),
+            )?)
+        })
+        .collect()
+}
+
 async fn create(
     State(ctx): State<Ctx>,
     Extension(actor): Extension<Actor>,
@@ -129,14 +141,11 @@ async fn run_search(ctx: &Ctx, b: Search) -> ApiResult<Json<Value>> {
         cap: 50_000,
     };
     let (items, next) = page(all, Entity::Experiment, args)?;
-    let mut out = json!({});
-    if !items.is_empty() {
-        out["experiments"] = Value::Array(items.iter().map(wire::experiment).collect());
-    }
-    if let Some(t) = next {
-        out["next_page_token"] = json!(t);
-    }
-    Ok(Json(out))
+    Ok(super::search::response(
+        "experiments",
+        items.iter().map(wire::experiment).collect(),
+        next,
+    ))
 }
 
 async fn search(State(ctx): State<Ctx>, Body(b): Body<Search>) -> ApiResult<Json<Value>> {

@@ -1,6 +1,6 @@
 //! `/api/2.0/mlflow/logged-models*`: MLflow 3 logged models.
 use super::error::{ApiError, ApiResult};
-use super::experiments::{parse_tags, KeyValue};
+use super::experiments::{parse_params, parse_tags, KeyValue};
 use super::extract::{de, required, Body};
 use super::search::{page, SearchArgs};
 use super::{wire, Ctx};
@@ -11,7 +11,7 @@ use pedigree_core::logged_model::LoggedModelStatus;
 use pedigree_core::search::Entity;
 use pedigree_core::service::logged_models::NewLoggedModel;
 use pedigree_core::user::Actor;
-use pedigree_core::{ExperimentId, LoggedModelId, RunId, Tag};
+use pedigree_core::{ExperimentId, LoggedModelId, RunId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -51,16 +51,7 @@ async fn create(
     Extension(actor): Extension<Actor>,
     Body(b): Body<Create>,
 ) -> ApiResult<Json<Value>> {
-    let params = b
-        .params
-        .into_iter()
-        .map(|kv| {
-            Ok(Tag::param(
-                required(kv.key, "key")?,
-                kv.value.unwrap_or_default(),
-            )?)
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let params = parse_params(b.params)?;
     let new = NewLoggedModel {
         experiment_id: required(b.experiment_id, "experiment_id")?.parse::<ExperimentId>()?,
         name: b.name.unwrap_or_default(),
@@ -187,19 +178,12 @@ async fn search(State(ctx): State<Ctx>, Body(b): Body<Search>) -> ApiResult<Json
         cap: 10_000,
     };
     let (items, next) = page(models, Entity::LoggedModel, args)?;
-    let mut out = json!({});
-    if !items.is_empty() {
-        let mut list = Vec::with_capacity(items.len());
-        for m in &items {
-            list.push(json!(wire::logged_model(
-                m,
-                &ctx.reg.logged_model_metrics(&m.model_id).await?
-            )));
-        }
-        out["models"] = Value::Array(list);
+    let mut list = Vec::with_capacity(items.len());
+    for m in &items {
+        list.push(wire::logged_model(
+            m,
+            &ctx.reg.logged_model_metrics(&m.model_id).await?,
+        ));
     }
-    if let Some(t) = next {
-        out["next_page_token"] = json!(t);
-    }
-    Ok(Json(out))
+    Ok(super::search::response("models", list, next))
 }

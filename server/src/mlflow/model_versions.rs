@@ -3,13 +3,12 @@ use super::error::ApiResult;
 use super::experiments::{parse_tags, KeyValue};
 use super::extract::{de, required, Body, QueryMap};
 use super::registered_models::model_name;
-use super::search::{page, SearchArgs};
+use super::search::SearchArgs;
 use super::{wire, Ctx};
 use axum::extract::State;
 use axum::routing::{delete, get, patch, post};
 use axum::{Extension, Json, Router};
 use pedigree_core::model_version::NewModelVersion;
-use pedigree_core::search::Entity;
 use pedigree_core::user::Actor;
 use pedigree_core::{LoggedModelId, RunId, Stage, Tag, Version};
 use serde::Deserialize;
@@ -122,7 +121,6 @@ async fn remove(
 }
 
 async fn search(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
-    let all = ctx.reg.all_model_versions().await?;
     let mut order_by = q.all("order_by");
     order_by.extend(["name ASC".to_string(), "version_number DESC".to_string()]);
     let args = SearchArgs {
@@ -133,20 +131,12 @@ async fn search(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
         default_max: 10_000,
         cap: 200_000,
     };
-    let (items, next) = page(all, Entity::ModelVersion, args)?;
-    let mut out = json!({});
-    if !items.is_empty() {
-        out["model_versions"] = Value::Array(
-            items
-                .iter()
-                .map(|v| wire::model_version(v, false))
-                .collect(),
-        );
-    }
-    if let Some(t) = next {
-        out["next_page_token"] = json!(t);
-    }
-    Ok(Json(out))
+    let (items, next) = ctx.reg.search_model_versions(args).await?;
+    let list = items
+        .iter()
+        .map(|v| wire::model_version(v, false))
+        .collect();
+    Ok(super::search::response("model_versions", list, next))
 }
 
 #[derive(Deserialize)]

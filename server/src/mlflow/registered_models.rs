@@ -148,14 +148,11 @@ async fn search(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
         cap: 1000,
     };
     let (items, next) = page(all, Entity::RegisteredModel, args)?;
-    let mut out = json!({});
-    if !items.is_empty() {
-        out["registered_models"] = Value::Array(items.iter().map(wire::registered_model).collect());
-    }
-    if let Some(t) = next {
-        out["next_page_token"] = json!(t);
-    }
-    Ok(Json(out))
+    Ok(super::search::response(
+        "registered_models",
+        items.iter().map(wire::registered_model).collect(),
+        next,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -1,14 +1,13 @@
 //! `/api/2.0/mlflow/runs/*` and `metrics/get-history`.
 use super::error::{ApiError, ApiResult};
-use super::experiments::{parse_tags, view_type, KeyValue};
+use super::experiments::{parse_params, parse_tags, view_type, KeyValue};
 use super::extract::{de, required, Body, QueryMap};
-use super::search::{page, SearchArgs};
+use super::search::SearchArgs;
 use super::{wire, Ctx};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use pedigree_core::run::{Dataset, DatasetInput, Metric, RunStatus};
-use pedigree_core::search::Entity;
 use pedigree_core::service::runs::NewRun;
 use pedigree_core::time::now_millis;
 use pedigree_core::user::Actor;
@@ -170,10 +169,7 @@ async fn search(State(ctx): State<Ctx>, Body(b): Body<Search>) -> ApiResult<Json
         .iter()
         .map(|s| s.parse::<ExperimentId>())
         .collect::<Result<Vec<_>, _>>()?;
-    let runs = ctx
-        .reg
-        .runs_in(&ids, view_type(b.run_view_type.as_deref())?)
-        .await?;
+    let view = view_type(b.run_view_type.as_deref())?;
     let mut order = b.order_by;
     if order.is_empty() {
         // MLflow's default: newest first, then by id for a stable order across pages.
@@ -187,15 +183,12 @@ async fn search(State(ctx): State<Ctx>, Body(b): Body<Search>) -> ApiResult<Json
         default_max: 1000,
         cap: 50_000,
     };
-    let (items, next) = page(runs, Entity::Run, args)?;
-    let mut out = json!({});
-    if !items.is_empty() {
-        out["runs"] = Value::Array(items.iter().map(wire::run).collect());
-    }
-    if let Some(t) = next {
-        out["next_page_token"] = json!(t);
-    }
-    Ok(Json(out))
+    let (items, next) = ctx.reg.search_runs(&ids, view, args).await?;
+    Ok(super::search::response(
+        "runs",
+        items.iter().map(wire::run).collect(),
+        next,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -317,16 +310,7 @@ async fn log_batch(
         .into_iter()
         .map(MetricIn::parse)
         .collect::<ApiResult<Vec<_>>>()?;
-    let params = b
-        .params
-        .into_iter()
-        .map(|kv| {
-            Ok(Tag::param(
-                required(kv.key, "key")?,
-                kv.value.unwrap_or_default(),
-            )?)
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let params = parse_params(b.params)?;
     ctx.reg
         .log_batch(&actor, &run, &metrics, &params, &parse_tags(b.tags)?)
         .await?;
