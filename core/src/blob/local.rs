@@ -96,6 +96,9 @@ impl Drop for TempGuard {
     }
 }
 
+/// Uploads in `uploads/` older than this are abandoned; opening a store removes them.
+pub const STALE_UPLOAD_AGE: Duration = Duration::from_secs(6 * 3600);
+
 impl LocalBlobStore {
     /// Creates `<root>/blobs/sha256` and `<root>/uploads` if missing, canonicalizes root, and
     /// removes stale files left in uploads/ by an earlier crash.
@@ -128,7 +131,9 @@ impl LocalBlobStore {
                 ));
             }
         }
-        let purged = store.purge_stale_uploads(Duration::ZERO).await?;
+        // Only uploads older than any upload could take: another process (a running server
+        // while `pedigree token` opens the same store) may be mid-upload right now.
+        let purged = store.purge_stale_uploads(STALE_UPLOAD_AGE).await?;
         if purged > 0 {
             let root = store.root.display();
             tracing::info!(purged, %root, "blob store: removed stale uploads");
