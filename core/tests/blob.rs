@@ -356,7 +356,12 @@ async fn open_purges_stale_uploads() {
     assert_eq!(files_under(&uploads).len(), 2);
     let old = std::time::SystemTime::now() - Duration::from_secs(7 * 3600);
     for f in files_under(&uploads) {
-        std::fs::File::options().write(true).open(&f).unwrap().set_modified(old).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
     }
     let reopened_later = LocalBlobStore::open(dir.path()).await.unwrap();
     assert!(files_under(&uploads).is_empty());

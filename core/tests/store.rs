@@ -701,3 +701,55 @@ async fn operator_settings_choose_mlflows_multi_production_and_unowned_artifact_
             .is_err());
     }
 }
+
+#[tokio::test]
+async fn version_search_by_name_pages_newest_first_like_the_general_path() {
+    use pedigree_core::service::search::SearchArgs;
+    for t in registries().await {
+        model_with_versions(&t.reg, "paged", 12).await;
+        model_with_versions(&t.reg, "other", 2).await;
+        let args = |filter: &str, order: &[&str], token: Option<String>| SearchArgs {
+            filter: filter.into(),
+            order_by: order.iter().map(|s| s.to_string()).collect(),
+            max_results: Some(5),
+            page_token: token,
+            default_max: 100,
+            cap: 1000,
+        };
+        let mut seen = Vec::new();
+        let mut token = None;
+        loop {
+            let (page, next) = t
+                .reg
+                .search_model_versions(args("name='paged'", &["version_number DESC"], token))
+                .await
+                .unwrap();
+            seen.extend(page.iter().map(|v| v.version.get()));
+            match next {
+                Some(n) => token = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen, (1..=12).rev().collect::<Vec<_>>(), "{:?}", t.backend);
+        // The general path (a filter the fast path does not take) agrees.
+        let (general, _) = t
+            .reg
+            .search_model_versions(args(
+                "name='paged' AND version_number > 0",
+                &["version_number DESC"],
+                None,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            general.iter().map(|v| v.version.get()).collect::<Vec<_>>(),
+            vec![12, 11, 10, 9, 8]
+        );
+        let (none, next) = t
+            .reg
+            .search_model_versions(args("name='missing'", &["version_number DESC"], None))
+            .await
+            .unwrap();
+        assert!(none.is_empty() && next.is_none());
+    }
+}

@@ -109,6 +109,31 @@ impl Registry {
             .ok_or_else(|| version_not_found(name, version))
     }
 
+    /// A page of a model's versions, newest first, and whether more follow.
+    pub async fn model_versions_page(
+        &self,
+        name: &ModelName,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<ModelVersion>, bool)> {
+        let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
+        let id = model_id_of(&mut conn, name).await?;
+        let mut vs = load_versions(
+            &mut conn,
+            name,
+            id,
+            Which::NewestPage {
+                offset,
+                limit: limit + 1,
+            },
+        )
+        .await?;
+        vs.reverse();
+        let more = vs.len() as i64 > limit;
+        vs.truncate(limit as usize);
+        Ok((vs, more))
+    }
+
     /// All versions of a model, newest first.
     pub async fn list_model_versions(&self, name: &ModelName) -> Result<Vec<ModelVersion>> {
         let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
@@ -343,6 +368,11 @@ pub(crate) enum Which {
     One(Version),
     /// The newest version in each stage (MLflow's `latest_versions`).
     LatestPerStage,
+    /// A page of versions, newest first.
+    NewestPage {
+        offset: i64,
+        limit: i64,
+    },
 }
 
 /// Loads versions (oldest first) with their tags and aliases in three queries, grouped in
@@ -353,15 +383,18 @@ pub(crate) async fn load_versions(
     model_id: i64,
     which: Which,
 ) -> Result<Vec<ModelVersion>> {
-    let (cond, filter) = match which {
-        Which::All => ("TRUE", -1),
-        Which::One(v) => ("v.version = $2", v.get()),
+    let (cond, extra): (&str, Vec<i64>) = match which {
+        Which::All => ("TRUE", vec![]),
+        Which::One(v) => ("v.version = $2", vec![v.get()]),
         Which::LatestPerStage => (
-            "v.version IN (SELECT MAX(l.version) FROM model_versions l WHERE l.model_id = $1 AND $2 = $2 GROUP BY l.stage)",
-            0,
+            "v.version IN (SELECT MAX(l.version) FROM model_versions l WHERE l.model_id = $1 GROUP BY l.stage)",
+            vec![],
+        ),
+        Which::NewestPage { offset, limit } => (
+            "v.version IN (SELECT l.version FROM model_versions l WHERE l.model_id = $1 ORDER BY l.version DESC LIMIT $2 OFFSET $3)",
+            vec![limit, offset],
         ),
     };
-    let bind2 = !matches!(which, Which::All);
     let vsql = format!(
         "SELECT * FROM model_versions v WHERE v.model_id = $1 AND {cond} ORDER BY v.version"
     );
@@ -371,9 +404,9 @@ pub(crate) async fn load_versions(
     );
     let mut vq = sqlx::query(sqlx::AssertSqlSafe(vsql)).bind(model_id);
     let mut tq = sqlx::query(sqlx::AssertSqlSafe(tsql)).bind(model_id);
-    if bind2 {
-        vq = vq.bind(filter);
-        tq = tq.bind(filter);
+    for x in &extra {
+        vq = vq.bind(*x);
+        tq = tq.bind(*x);
     }
     let vrows = vq.fetch_all(&mut *conn).await.map_err(map_sqlx)?;
     if vrows.is_empty() {

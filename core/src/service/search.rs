@@ -247,6 +247,45 @@ impl Registry {
                 }
                 _ => None,
             });
+        // The clients' own query, `name = '…'` ordered newest first, pages in SQL.
+        let order = parse_order_by(&args.order_by, Entity::ModelVersion)?;
+        let newest_first = order.iter().all(|o| match &o.key {
+            SortKey::Attribute { name: "name", .. } => true,
+            SortKey::Attribute {
+                name: "version_number",
+                ..
+            } => o.descending,
+            _ => false,
+        }) && order.iter().any(|o| {
+            matches!(
+                o.key,
+                SortKey::Attribute {
+                    name: "version_number",
+                    ..
+                }
+            )
+        });
+        if let (Some(n), true, 1) = (&named, newest_first, filter.clauses().len()) {
+            let max = args.max_results.unwrap_or(args.default_max);
+            if max < 1 || max > args.cap {
+                return Err(Error::invalid(format!(
+                    "max_results must be between 1 and {}, got {max}",
+                    args.cap
+                )));
+            }
+            let offset = parse_page_token(args.page_token.as_deref())?;
+            let Ok(name) = ModelName::parse(n.clone()) else {
+                return Ok((Vec::new(), None));
+            };
+            return match self.model_versions_page(&name, offset, max).await {
+                Ok((page, more)) => {
+                    let next = next_page_token(offset, page.len(), more);
+                    Ok((page, next))
+                }
+                Err(Error::NotFound(_)) => Ok((Vec::new(), None)),
+                Err(e) => Err(e),
+            };
+        }
         let candidates = match named {
             Some(n) => match ModelName::parse(n) {
                 Ok(name) => match self.list_model_versions(&name).await {
