@@ -753,3 +753,121 @@ async fn version_search_by_name_pages_newest_first_like_the_general_path() {
         assert!(none.is_empty() && next.is_none());
     }
 }
+
+#[tokio::test]
+async fn the_sql_run_search_agrees_with_the_in_memory_one() {
+    use pedigree_core::experiment::ViewType;
+    use pedigree_core::service::search::SearchArgs;
+    for t in registries().await {
+        let reg = &t.reg;
+        let exp = reg
+            .create_experiment(&alice(), ExperimentName::parse("agree").unwrap(), vec![])
+            .await
+            .unwrap();
+        // Ties, NaN and missing values on purpose; start times collide in pairs.
+        let mut seed = 7u64;
+        let mut rnd = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % 100
+        };
+        for i in 0..60 {
+            let run = reg
+                .create_run(
+                    &alice(),
+                    NewRun {
+                        experiment_id: Some(exp),
+                        start_time: Some(1_000 + (i / 2) as i64),
+                        ..NewRun::default()
+                    },
+                )
+                .await
+                .unwrap()
+                .info
+                .run_id;
+            let mut metrics = vec![];
+            match rnd() % 5 {
+                0 => {}
+                1 => metrics.push(metric("acc", f64::NAN, 0)),
+                _ => metrics.push(metric("acc", (rnd() % 10) as f64 / 10.0, 0)),
+            }
+            if rnd() % 4 != 0 {
+                metrics.push(metric("loss", (rnd() % 7) as f64, 0));
+            }
+            let model = ["cnn", "rnn", "mlp"][(rnd() % 3) as usize];
+            let split = ["a", "b"][(rnd() % 2) as usize];
+            reg.log_batch(
+                &alice(),
+                &run,
+                &metrics,
+                &[Tag::param("model", model).unwrap()],
+                &[Tag::parse("split", split).unwrap()],
+            )
+            .await
+            .unwrap();
+        }
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "metrics.acc > 0.5 and params.model = 'cnn'",
+                &["metrics.loss ASC"],
+            ),
+            ("metrics.acc >= 0.5", &["metrics.acc DESC"]),
+            (
+                "params.model = 'rnn' and tags.split = 'b'",
+                &["attributes.start_time DESC"],
+            ),
+            ("", &["metrics.acc DESC"]),
+            ("", &["metrics.loss ASC", "metrics.acc DESC"]),
+            ("", &[]),
+            ("metrics.acc != 0.5", &["metrics.acc ASC"]),
+            ("metrics.loss <= 3 and tags.split = 'a'", &[]),
+        ];
+        for (filter, order) in cases {
+            for page in [7i64, 100] {
+                let args = |token: Option<String>| SearchArgs {
+                    filter: filter.to_string(),
+                    order_by: order.iter().map(|s| s.to_string()).collect(),
+                    max_results: Some(page),
+                    page_token: token,
+                    default_max: 1000,
+                    cap: 1000,
+                };
+                let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                let mut token = None;
+                loop {
+                    let (runs, next) = reg
+                        .search_runs(&[exp], ViewType::ActiveOnly, args(token))
+                        .await
+                        .unwrap();
+                    fast.extend(runs.into_iter().map(|r| r.info.run_id));
+                    token = next;
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                let mut token = None;
+                loop {
+                    let (runs, next) = reg
+                        .search_runs_in_memory(&[exp], ViewType::ActiveOnly, args(token))
+                        .await
+                        .unwrap();
+                    slow.extend(runs.into_iter().map(|r| r.info.run_id));
+                    token = next;
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                assert!(
+                    !slow.is_empty() || filter.contains("!="),
+                    "{filter}: no matches, the case tests nothing"
+                );
+                assert_eq!(
+                    fast, slow,
+                    "{:?}: filter {filter:?} order {order:?} page {page}",
+                    t.backend
+                );
+            }
+        }
+    }
+}

@@ -21,6 +21,7 @@ fn placeholders(n: usize) -> String {
 #[derive(Debug, Clone)]
 pub(crate) enum Bind {
     I(i64),
+    F(f64),
     S(String),
 }
 
@@ -113,6 +114,7 @@ impl Registry {
             for b in binds {
                 q = match b {
                     Bind::I(v) => q.bind(*v),
+                    Bind::F(v) => q.bind(*v),
                     Bind::S(v) => q.bind(v.clone()),
                 };
             }

@@ -14,6 +14,7 @@ pub mod experiments;
 pub mod logged_models;
 pub mod model_versions;
 pub mod registered_models;
+pub mod run_sql;
 pub mod runs;
 pub mod search;
 pub mod users;

@@ -170,11 +170,7 @@ async fn search(State(ctx): State<Ctx>, Body(b): Body<Search>) -> ApiResult<Json
         .map(|s| s.parse::<ExperimentId>())
         .collect::<Result<Vec<_>, _>>()?;
     let view = view_type(b.run_view_type.as_deref())?;
-    let mut order = b.order_by;
-    if order.is_empty() {
-        // MLflow's default: newest first, then by id for a stable order across pages.
-        order = vec!["start_time DESC".into(), "run_id ASC".into()];
-    }
+    let order = b.order_by;
     let args = SearchArgs {
         filter: b.filter.unwrap_or_default(),
         order_by: order,
