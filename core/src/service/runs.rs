@@ -446,10 +446,20 @@ async fn insert_metrics(tx: &mut WriteTx, run_id: &RunId, metrics: &[Metric]) ->
             if i > 0 {
                 sql.push(',');
             }
-            let ph: Vec<String> = (1..=7).map(|k| format!("${}", b + k)).collect();
-            sql.push('(');
-            sql.push_str(&ph.join(", "));
-            sql.push(')');
+            // NaN is stored as NULL, but a NULL double must never be bound: sqlx's `Any`
+            // driver sends it as a float4, and PostgreSQL then refuses every later float8 on
+            // that prepared statement. So the value is always bound and nulled in SQL.
+            sql.push_str(&format!(
+                "(${}, ${}, CASE WHEN ${} THEN NULL ELSE ${} END, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 4,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
         }
         // An identical point is stored once: MLflow 3 clients re-log points with a model id.
         sql.push_str(" ON CONFLICT DO NOTHING");
@@ -479,7 +489,7 @@ async fn insert_metrics(tx: &mut WriteTx, run_id: &RunId, metrics: &[Metric]) ->
     for m in latest.values() {
         let (v, nan) = stored_value(m.value);
         sqlx::query(
-            "INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES ($1, $2, $3, $4, $5, $6) \
+            "INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) VALUES ($1, $2, CASE WHEN $4 THEN NULL ELSE $3 END, $4, $5, $6) \
              ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, \
              timestamp = excluded.timestamp, step = excluded.step \
              WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)",
@@ -498,11 +508,12 @@ async fn insert_metrics(tx: &mut WriteTx, run_id: &RunId, metrics: &[Metric]) ->
 }
 
 /// NaN cannot be stored portably as a REAL: keep it as NULL plus a flag. Infinities are fine.
-fn stored_value(v: f64) -> (Option<f64>, bool) {
+/// The bound value and NaN flag: the SQL turns a flagged value into NULL (see the insert).
+fn stored_value(v: f64) -> (f64, bool) {
     if v.is_nan() {
-        (None, true)
+        (0.0, true)
     } else {
-        (Some(v), false)
+        (v, false)
     }
 }
 
