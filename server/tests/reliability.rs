@@ -120,6 +120,9 @@ async fn acknowledged_writes_survive_kill_dash_nine() {
             child.wait().unwrap();
         }
     }
+    // Reaps the child on every path (a no-op once it was killed above).
+    let _ = child.kill();
+    let _ = child.wait();
     assert!(acked >= 121, "writes before the kill were refused: {acked}");
     let port2 = free_port();
     let base2 = format!("http://127.0.0.1:{port2}");
