@@ -6,7 +6,7 @@ use crate::experiment::LifecycleStage;
 use crate::names::{ExperimentId, Key, LoggedModelId, RunId, Tag};
 use crate::run::{Dataset, DatasetInput, Metric, Run, RunInfo, RunStatus, TAG_RUN_NAME, TAG_USER};
 use crate::store::rows::{self, json, KvOwner, KvTable};
-use crate::store::{map_sqlx, WriteTx};
+use crate::store::{map_sqlx, Backend, WriteTx};
 use crate::time::{now_millis, Millis};
 use crate::user::Actor;
 use sqlx::any::AnyRow;
@@ -449,17 +449,24 @@ async fn insert_metrics(tx: &mut WriteTx, run_id: &RunId, metrics: &[Metric]) ->
             // NaN is stored as NULL, but a NULL double must never be bound: sqlx's `Any`
             // driver sends it as a float4, and PostgreSQL then refuses every later float8 on
             // that prepared statement. So the value is always bound and nulled in SQL.
-            sql.push_str(&format!(
-                "(${}, ${}, CASE WHEN ${} THEN NULL ELSE ${} END, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 4,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
+            match tx.backend() {
+                // Positional `?` for SQLite: its driver maps numbered `$N` names to slots
+                // one by one, which grows with the number of parameters in the statement.
+                Backend::Sqlite => {
+                    sql.push_str("(?, ?, CASE WHEN ? THEN NULL ELSE ? END, ?, ?, ?, ?)")
+                }
+                Backend::Postgres => sql.push_str(&format!(
+                    "(${}, ${}, CASE WHEN ${} THEN NULL ELSE ${} END, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 4,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )),
+            }
         }
         // An identical point is stored once: MLflow 3 clients re-log points with a model id.
         sql.push_str(" ON CONFLICT DO NOTHING");
@@ -468,9 +475,13 @@ async fn insert_metrics(tx: &mut WriteTx, run_id: &RunId, metrics: &[Metric]) ->
             let (v, nan) = stored_value(m.value);
             q = q
                 .bind(run_id.as_str().to_string())
-                .bind(m.key.as_str().to_string())
-                .bind(v)
-                .bind(nan)
+                .bind(m.key.as_str().to_string());
+            // `?` slots are filled in order, so SQLite takes the NaN flag twice.
+            q = match tx.backend() {
+                Backend::Sqlite => q.bind(nan).bind(v).bind(nan),
+                Backend::Postgres => q.bind(v).bind(nan),
+            };
+            q = q
                 .bind(m.timestamp)
                 .bind(m.step)
                 .bind(m.model_id.as_ref().map(|id| id.as_str().to_string()));
