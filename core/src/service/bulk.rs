@@ -84,10 +84,13 @@ impl Registry {
             .iter()
             .map(|r| Bind::S(r.as_str().to_string()))
             .collect();
-        let scope = format!(
-            "SELECT run_id FROM runs WHERE run_id IN ({})",
-            placeholders(binds.len())
-        );
+        // A page can hold a thousand ids. SQLite resolves numbered `$N` names by a linear scan
+        // per parameter, so it gets positional `?`s (these queries bind nothing else).
+        let list = match self.store.backend() {
+            crate::store::Backend::Sqlite => vec!["?"; binds.len()].join(", "),
+            crate::store::Backend::Postgres => placeholders(binds.len()),
+        };
+        let scope = format!("SELECT run_id FROM runs WHERE run_id IN ({list})");
         self.load_runs(&scope, &binds, ViewType::All, &Needs::everything())
             .await
     }
