@@ -871,3 +871,48 @@ async fn the_sql_run_search_agrees_with_the_in_memory_one() {
         }
     }
 }
+
+#[tokio::test]
+async fn logged_model_sources_must_name_the_models_own_root() {
+    use pedigree_core::service::logged_models::NewLoggedModel;
+    for t in registries().await {
+        let reg = &t.reg;
+        model_with_versions(reg, "lm", 0).await;
+        let run = a_run(reg).await;
+        let new = NewLoggedModel {
+            experiment_id: ExperimentId::DEFAULT,
+            name: "model".into(),
+            source_run_id: Some(run.clone()),
+            model_type: None,
+            params: vec![],
+            tags: vec![],
+        };
+        let m = reg
+            .create_logged_model(&alice(), new)
+            .await
+            .unwrap()
+            .model_id;
+        for bad in [
+            format!("mlflow-artifacts:/9/models/{m}/artifacts"),
+            format!("mlflow-artifacts:/0/models/{m}/other"),
+        ] {
+            let mut nv = new_version("lm", &run);
+            nv.source = bad.clone();
+            nv.run_id = None;
+            assert!(
+                reg.create_model_version(&alice(), nv).await.is_err(),
+                "{:?}: {bad} was accepted",
+                t.backend
+            );
+        }
+        let mut nv = new_version("lm", &run);
+        nv.source = format!("models:/{m}");
+        nv.run_id = None;
+        let v = reg.create_model_version(&alice(), nv).await.unwrap();
+        assert_eq!(
+            (v.run_id.as_ref(), v.logged_model_id.as_ref()),
+            (Some(&run), Some(&m)),
+            "run derived from the logged model"
+        );
+    }
+}

@@ -12,12 +12,14 @@ pub mod audit;
 pub mod bulk;
 pub mod experiments;
 pub mod logged_models;
+pub mod metrics;
 pub mod model_versions;
 pub mod registered_models;
 pub mod run_sql;
 pub mod runs;
 pub mod search;
 pub mod users;
+pub mod version_source;
 
 /// The registry service. Cheap to clone; share one per process.
 #[derive(Clone, Debug)]

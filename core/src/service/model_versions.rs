@@ -2,8 +2,8 @@
 //! reads, stage transitions with archiving, descriptions, tags and deletion.
 use super::artifacts::freeze_prefix;
 use super::registered_models::{lock_model, not_found};
+use super::version_source::resolve_source;
 use super::Registry;
-use crate::artifact::ArtifactPath;
 use crate::error::{Error, Result};
 use crate::model_version::{
     versions_to_archive, ModelVersion, NewModelVersion, Transition, VersionStatus,
@@ -242,7 +242,7 @@ impl Registry {
         let before = self.get_model_version(name, version).await?;
         let mut tx = self.store.begin_write().await?;
         let m = lock_model(&mut tx, name).await?;
-        let vid = version_id(&mut tx, m.id, name, version).await?;
+        version_id(&mut tx, m.id, name, version).await?;
         for sql in [
             "DELETE FROM registered_model_aliases WHERE model_id = $1 AND version = $2",
             "DELETE FROM model_version_tags WHERE version_id IN (SELECT id FROM model_versions WHERE model_id = $1 AND version = $2)",
@@ -250,7 +250,6 @@ impl Registry {
         ] {
             sqlx::query(sql).bind(m.id).bind(version.get()).execute(tx.conn()).await.map_err(map_sqlx)?;
         }
-        let _ = vid;
         let b = json(
             &serde_json::json!({"stage": before.stage, "source": before.source, "aliases": before.aliases}),
         );
@@ -473,136 +472,4 @@ pub(crate) async fn load_versions(
         });
     }
     Ok(out)
-}
-
-/// A version source resolved to where its artifacts really are.
-#[derive(Debug)]
-struct ResolvedSource {
-    /// What is stored and echoed back: `models:/<id>` for MLflow 3 models (clients expect
-    /// it verbatim), otherwise the canonical `mlflow-artifacts:/…` location.
-    source: String,
-    /// The directory whose files make up the version.
-    prefix: ArtifactPath,
-    run_id: Option<RunId>,
-    logged_model_id: Option<LoggedModelId>,
-}
-
-fn bad_source(source: &str, why: &str) -> Error {
-    Error::invalid(format!(
-        "Invalid model version source '{}': {why}. A source must be runs:/<run_id>/<path>, models:/<model_id> or mlflow-artifacts:/<location> inside the run's or model's artifact root.",
-        source.chars().take(200).collect::<String>()
-    ))
-}
-
-async fn run_experiment(conn: &mut AnyConnection, run: &RunId) -> Result<i64> {
-    let row = sqlx::query("SELECT experiment_id FROM runs WHERE run_id = $1")
-        .bind(run.as_str().to_string())
-        .fetch_optional(conn)
-        .await
-        .map_err(map_sqlx)?
-        .ok_or_else(|| Error::NotFound(format!("Run with id={run} not found")))?;
-    rows::i(&row, "experiment_id")
-}
-
-/// Resolves and checks a source (rule: storage locations are server-owned).
-async fn resolve_source(
-    conn: &mut AnyConnection,
-    source: &str,
-    run_id: Option<&RunId>,
-    model_id: Option<&LoggedModelId>,
-) -> Result<ResolvedSource> {
-    if let Some(id) = source.strip_prefix("models:/") {
-        let id = LoggedModelId::parse(id)
-            .map_err(|_| bad_source(source, "models:/ must name a logged model id (m-…)"))?;
-        if model_id.is_some_and(|m| *m != id) {
-            return Err(bad_source(
-                source,
-                "it names a different model than model_id",
-            ));
-        }
-        let row = sqlx::query(
-            "SELECT experiment_id, source_run_id FROM logged_models WHERE model_id = $1",
-        )
-        .bind(id.as_str().to_string())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(map_sqlx)?
-        .ok_or_else(|| Error::NotFound(format!("Logged model with ID '{id}' not found.")))?;
-        let exp = rows::i(&row, "experiment_id")?;
-        let source_run = rows::os(&row, "source_run_id")?
-            .map(RunId::parse)
-            .transpose()
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        return Ok(ResolvedSource {
-            source: source.to_string(),
-            prefix: ArtifactPath::parse(&format!("{exp}/models/{id}/artifacts"))?,
-            run_id: run_id.cloned().or(source_run),
-            logged_model_id: Some(id),
-        });
-    }
-    let (path, run) = if let Some(rest) = source.strip_prefix("runs:/") {
-        let (run, sub) = rest.split_once('/').unwrap_or((rest, ""));
-        let run = RunId::parse(run).map_err(|_| bad_source(source, "runs:/ must name a run id"))?;
-        let exp = run_experiment(conn, &run).await?;
-        let sub = if sub.is_empty() {
-            String::new()
-        } else {
-            format!("/{}", ArtifactPath::parse(sub.trim_end_matches('/'))?)
-        };
-        (
-            ArtifactPath::parse(&format!("{exp}/{run}/artifacts{sub}"))?,
-            run,
-        )
-    } else if let Some(rest) = source.strip_prefix("mlflow-artifacts:") {
-        let path = ArtifactPath::parse(rest.trim_start_matches('/').trim_end_matches('/'))
-            .map_err(|e| bad_source(source, &e.to_string()))?;
-        let segs: Vec<&str> = path.segments().collect();
-        match segs.as_slice() {
-            [exp, "models", m, "artifacts", ..] => {
-                let m = LoggedModelId::parse(*m)
-                    .map_err(|_| bad_source(source, "not a logged model's artifact root"))?;
-                let _ = exp;
-                return Box::pin(resolve_source(
-                    conn,
-                    &format!("models:/{m}"),
-                    run_id,
-                    model_id,
-                ))
-                .await
-                .map(|r| ResolvedSource {
-                    source: format!("mlflow-artifacts:/{path}"),
-                    prefix: path,
-                    ..r
-                });
-            }
-            [exp, run, "artifacts", ..] => {
-                let run = RunId::parse(*run)
-                    .map_err(|_| bad_source(source, "not a run's artifact root"))?;
-                if run_experiment(conn, &run).await?.to_string() != *exp {
-                    return Err(bad_source(source, "the run is not in that experiment"));
-                }
-                (path.clone(), run)
-            }
-            _ => {
-                return Err(bad_source(
-                    source,
-                    "not inside a run's or logged model's artifact root",
-                ))
-            }
-        }
-    } else {
-        return Err(bad_source(source, "unsupported scheme"));
-    };
-    if run_id.is_some_and(|r| *r != run) {
-        return Err(bad_source(
-            source,
-            "it lies outside the artifact root of the given run_id",
-        ));
-    }
-    Ok(ResolvedSource {
-        source: format!("mlflow-artifacts:/{path}"),
-        prefix: path,
-        run_id: Some(run),
-        logged_model_id: model_id.cloned(),
-    })
 }
