@@ -188,6 +188,15 @@ async fn set_experiment_flow_and_run_lifecycle() {
             404,
             "RESOURCE_DOES_NOT_EXIST",
         );
+        assert_error(
+            &s.get(&format!(
+                "metrics/get-history?run_id={}&metric_key=loss",
+                "f".repeat(32)
+            ))
+            .await,
+            404,
+            "RESOURCE_DOES_NOT_EXIST",
+        );
     }
 }
 

@@ -353,7 +353,15 @@ impl Registry {
 
     /// Every observation of one metric, in step then timestamp order.
     pub async fn metric_history(&self, run_id: &RunId, key: &Key) -> Result<Vec<Metric>> {
-        self.get_run(run_id).await?;
+        // Only existence matters here: one query, not a full run load.
+        let exists = sqlx::query("SELECT 1 AS one FROM runs WHERE run_id = $1")
+            .bind(run_id.as_str().to_string())
+            .fetch_optional(self.store.pool())
+            .await
+            .map_err(map_sqlx)?;
+        if exists.is_none() {
+            return Err(Error::NotFound(format!("Run with id={run_id} not found")));
+        }
         let rows = sqlx::query(
             "SELECT key, value, is_nan, timestamp, step FROM metrics WHERE run_id = $1 AND key = $2 \
              ORDER BY step, timestamp",
