@@ -90,8 +90,13 @@ pub trait Searchable {
     /// An attribute by canonical name (see the module docs); None when the entity has no such
     /// attribute value.
     fn attribute(&self, name: &str) -> Option<Value>;
-    fn metric(&self, key: &str) -> Option<f64>;
-    fn param(&self, key: &str) -> Option<&str>;
+    /// Entities without metrics or params keep these defaults: every such clause is false.
+    fn metric(&self, _key: &str) -> Option<f64> {
+        None
+    }
+    fn param(&self, _key: &str) -> Option<&str> {
+        None
+    }
     fn tag(&self, key: &str) -> Option<&str>;
     /// Dataset inputs as (name, digest, context) triples.
     fn datasets(&self) -> Vec<(&str, &str, Option<&str>)> {

@@ -916,3 +916,40 @@ async fn logged_model_sources_must_name_the_models_own_root() {
         );
     }
 }
+
+#[tokio::test]
+async fn bulk_registered_models_equal_one_by_one_loads() {
+    for t in registries().await {
+        let reg = &t.reg;
+        model_with_versions(reg, "bulk-a", 4).await;
+        model_with_versions(reg, "bulk-b", 1).await;
+        model_with_versions(reg, "bulk-c", 0).await;
+        let a = model("bulk-a");
+        reg.transition_stage(&bob(), &a, v(2), Stage::Production, false)
+            .await
+            .unwrap();
+        reg.transition_stage(&bob(), &a, v(3), Stage::Staging, false)
+            .await
+            .unwrap();
+        reg.set_alias(&bob(), &a, AliasName::parse("champion").unwrap(), v(2))
+            .await
+            .unwrap();
+        reg.set_registered_model_tag(&bob(), &a, Tag::parse("team", "risk").unwrap())
+            .await
+            .unwrap();
+        reg.set_model_version_tag(&bob(), &a, v(2), Tag::parse("auc", "0.9").unwrap())
+            .await
+            .unwrap();
+        let bulk = reg.all_registered_models().await.unwrap();
+        let mut one_by_one = Vec::new();
+        for name in ["bulk-a", "bulk-b", "bulk-c"] {
+            one_by_one.push(reg.get_registered_model(&model(name)).await.unwrap());
+        }
+        assert_eq!(bulk, one_by_one, "{:?}", t.backend);
+        assert_eq!(
+            bulk[0].latest_versions.len(),
+            3,
+            "newest per stage: None v4, Staging v3, Production v2"
+        );
+    }
+}

@@ -105,25 +105,43 @@ impl Registry {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<Experiment>, bool)> {
-        let rows = sqlx::query(
-            "SELECT id, lifecycle_stage FROM experiments ORDER BY creation_time DESC, id DESC",
-        )
-        .fetch_all(self.store.pool())
-        .await
-        .map_err(map_sqlx)?;
-        let mut ids = Vec::new();
+        // Two queries for any number of experiments: the rows, then every tag.
+        let rows = sqlx::query("SELECT * FROM experiments ORDER BY creation_time DESC, id DESC")
+            .fetch_all(self.store.pool())
+            .await
+            .map_err(map_sqlx)?;
+        let tag_rows =
+            sqlx::query("SELECT experiment_id, key, value FROM experiment_tags ORDER BY key")
+                .fetch_all(self.store.pool())
+                .await
+                .map_err(map_sqlx)?;
+        let mut tags: std::collections::HashMap<i64, Vec<Tag>> = std::collections::HashMap::new();
+        for t in &tag_rows {
+            tags.entry(rows::i(t, "experiment_id")?)
+                .or_default()
+                .push(Tag {
+                    key: rows::parsed(crate::names::Key::parse(rows::s(t, "key")?), "key")?,
+                    value: rows::s(t, "value")?,
+                });
+        }
+        let mut out = Vec::new();
+        let mut matched = 0i64;
         for r in &rows {
             let stage = LifecycleStage::parse(&rows::s(r, "lifecycle_stage")?)
                 .unwrap_or(LifecycleStage::Active);
-            if view.includes(stage) {
-                ids.push(ExperimentId::new(rows::i(r, "id")?)?);
+            if !view.includes(stage) {
+                continue;
             }
+            if matched >= offset && matched < offset.saturating_add(limit) {
+                let id = rows::i(r, "id")?;
+                out.push(Self::experiment_from_row(
+                    r,
+                    tags.remove(&id).unwrap_or_default(),
+                )?);
+            }
+            matched += 1;
         }
-        let more = ids.len() as i64 > offset + limit;
-        let mut out = Vec::new();
-        for id in ids.into_iter().skip(offset as usize).take(limit as usize) {
-            out.push(self.get_experiment(id).await?);
-        }
+        let more = matched > offset.saturating_add(limit);
         Ok((out, more))
     }
 

@@ -444,32 +444,42 @@ pub(crate) async fn load_versions(
     let mut out = Vec::with_capacity(vrows.len());
     for r in &vrows {
         let id = rows::i(r, "id")?;
-        let version = Version::new(rows::i(r, "version")?)?;
-        out.push(ModelVersion {
-            name: name.clone(),
-            version,
-            source: rows::s(r, "source")?,
-            run_id: rows::os(r, "run_id")?
-                .map(RunId::parse)
-                .transpose()
-                .map_err(|e| Error::Internal(e.to_string()))?,
-            run_link: rows::s(r, "run_link")?,
-            logged_model_id: rows::os(r, "logged_model_id")?
-                .map(LoggedModelId::parse)
-                .transpose()
-                .map_err(|e| Error::Internal(e.to_string()))?,
-            status: VersionStatus::parse(&rows::s(r, "status")?)
-                .ok_or_else(|| Error::Internal("stored version status is invalid".into()))?,
-            stage: rows::parsed(rows::s(r, "stage")?.parse::<Stage>(), "stage")?,
-            description: rows::s(r, "description")?,
-            user_id: rows::s(r, "user_id")?,
-            creation_time: rows::i(r, "creation_time")?,
-            last_updated_time: rows::i(r, "last_updated_time")?,
-            tags: tags_by_id.remove(&id).unwrap_or_default(),
-            aliases: aliases_by_version
-                .remove(&version.get())
-                .unwrap_or_default(),
-        });
+        let version = rows::i(r, "version")?;
+        let tags = tags_by_id.remove(&id).unwrap_or_default();
+        let aliases = aliases_by_version.remove(&version).unwrap_or_default();
+        out.push(version_from_row(r, name, tags, aliases)?);
     }
     Ok(out)
+}
+
+/// A `model_versions` row as a domain value, with its tags and aliases loaded elsewhere.
+pub(crate) fn version_from_row(
+    r: &sqlx::any::AnyRow,
+    name: &ModelName,
+    tags: Vec<Tag>,
+    aliases: Vec<AliasName>,
+) -> Result<ModelVersion> {
+    Ok(ModelVersion {
+        name: name.clone(),
+        version: Version::new(rows::i(r, "version")?)?,
+        source: rows::s(r, "source")?,
+        run_id: rows::os(r, "run_id")?
+            .map(RunId::parse)
+            .transpose()
+            .map_err(|e| Error::Internal(e.to_string()))?,
+        run_link: rows::s(r, "run_link")?,
+        logged_model_id: rows::os(r, "logged_model_id")?
+            .map(LoggedModelId::parse)
+            .transpose()
+            .map_err(|e| Error::Internal(e.to_string()))?,
+        status: VersionStatus::parse(&rows::s(r, "status")?)
+            .ok_or_else(|| Error::Internal("stored version status is invalid".into()))?,
+        stage: rows::parsed(rows::s(r, "stage")?.parse::<Stage>(), "stage")?,
+        description: rows::s(r, "description")?,
+        user_id: rows::s(r, "user_id")?,
+        creation_time: rows::i(r, "creation_time")?,
+        last_updated_time: rows::i(r, "last_updated_time")?,
+        tags,
+        aliases,
+    })
 }

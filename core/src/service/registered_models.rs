@@ -494,3 +494,105 @@ pub(crate) async fn load_aliases(conn: &mut AnyConnection, model_id: i64) -> Res
     .map_err(map_sqlx)?;
     rows.iter().map(alias_from_row).collect()
 }
+
+impl Registry {
+    /// Every registered model with tags, aliases and latest versions, in five queries
+    /// whatever the number of models (registered-model search reads this).
+    pub(crate) async fn registered_models_bulk(&self) -> Result<Vec<RegisteredModel>> {
+        use super::model_versions::version_from_row;
+        use std::collections::HashMap;
+        const LATEST: &str = "v.version IN (SELECT MAX(l.version) FROM model_versions l WHERE l.model_id = v.model_id GROUP BY l.stage)";
+        let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
+        let models = sqlx::query("SELECT * FROM registered_models ORDER BY name")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(map_sqlx)?;
+        let tag_rows =
+            sqlx::query("SELECT model_id, key, value FROM registered_model_tags ORDER BY key")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(map_sqlx)?;
+        let alias_rows = sqlx::query(
+            "SELECT model_id, alias, version FROM registered_model_aliases ORDER BY alias",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_sqlx)?;
+        let version_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT v.* FROM model_versions v WHERE {LATEST} ORDER BY v.version"
+        )))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_sqlx)?;
+        let vtag_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT t.version_id, t.key, t.value FROM model_version_tags t JOIN model_versions v ON v.id = t.version_id WHERE {LATEST} ORDER BY t.key"
+        )))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_sqlx)?;
+        let mut tags: HashMap<i64, Vec<Tag>> = HashMap::new();
+        for t in &tag_rows {
+            let tag = Tag {
+                key: rows::parsed(crate::names::Key::parse(rows::s(t, "key")?), "key")?,
+                value: rows::s(t, "value")?,
+            };
+            tags.entry(rows::i(t, "model_id")?).or_default().push(tag);
+        }
+        let mut aliases: HashMap<i64, Vec<Alias>> = HashMap::new();
+        for a in &alias_rows {
+            aliases
+                .entry(rows::i(a, "model_id")?)
+                .or_default()
+                .push(alias_from_row(a)?);
+        }
+        let mut vtags: HashMap<i64, Vec<Tag>> = HashMap::new();
+        for t in &vtag_rows {
+            let tag = Tag {
+                key: rows::parsed(crate::names::Key::parse(rows::s(t, "key")?), "key")?,
+                value: rows::s(t, "value")?,
+            };
+            vtags
+                .entry(rows::i(t, "version_id")?)
+                .or_default()
+                .push(tag);
+        }
+        let mut versions: HashMap<i64, Vec<&sqlx::any::AnyRow>> = HashMap::new();
+        for v in &version_rows {
+            versions.entry(rows::i(v, "model_id")?).or_default().push(v);
+        }
+        let mut out = Vec::with_capacity(models.len());
+        for m in &models {
+            let id = rows::i(m, "id")?;
+            let name = rows::parsed(ModelName::parse(rows::s(m, "name")?), "model name")?;
+            let model_aliases = aliases.remove(&id).unwrap_or_default();
+            let mut latest = Vec::new();
+            for r in versions.remove(&id).unwrap_or_default() {
+                let version = rows::i(r, "version")?;
+                let on_version = model_aliases
+                    .iter()
+                    .filter(|a| a.version.get() == version)
+                    .map(|a| a.alias.clone())
+                    .collect();
+                latest.push(version_from_row(
+                    r,
+                    &name,
+                    vtags.remove(&rows::i(r, "id")?).unwrap_or_default(),
+                    on_version,
+                )?);
+            }
+            // Stage order, as `get_registered_model` answers.
+            latest.sort_by_key(|v| Stage::ALL.iter().position(|s| *s == v.stage));
+            out.push(RegisteredModel {
+                name,
+                description: rows::s(m, "description")?,
+                creation_time: rows::i(m, "creation_time")?,
+                last_updated_time: rows::i(m, "last_updated_time")?,
+                tags: tags.remove(&id).unwrap_or_default(),
+                aliases: model_aliases,
+                single_production: rows::b(m, "single_production")?,
+                latest_versions: latest,
+            });
+        }
+        Ok(out)
+    }
+}

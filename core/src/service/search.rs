@@ -121,12 +121,6 @@ impl Searchable for Experiment {
             _ => None,
         }
     }
-    fn metric(&self, _: &str) -> Option<f64> {
-        None
-    }
-    fn param(&self, _: &str) -> Option<&str> {
-        None
-    }
     fn tag(&self, key: &str) -> Option<&str> {
         self.tags
             .iter()
@@ -143,12 +137,6 @@ impl Searchable for RegisteredModel {
             "last_updated_timestamp" => num(self.last_updated_time),
             _ => None,
         }
-    }
-    fn metric(&self, _: &str) -> Option<f64> {
-        None
-    }
-    fn param(&self, _: &str) -> Option<&str> {
-        None
     }
     fn tag(&self, key: &str) -> Option<&str> {
         self.tags
@@ -172,12 +160,6 @@ impl Searchable for ModelVersion {
             _ => None,
         }
     }
-    fn metric(&self, _: &str) -> Option<f64> {
-        None
-    }
-    fn param(&self, _: &str) -> Option<&str> {
-        None
-    }
     fn tag(&self, key: &str) -> Option<&str> {
         self.tags
             .iter()
@@ -198,9 +180,6 @@ impl Searchable for LoggedModel {
             "experiment_id" => text(&self.experiment_id.to_string()),
             _ => None,
         }
-    }
-    fn metric(&self, _: &str) -> Option<f64> {
-        None
     }
     fn param(&self, key: &str) -> Option<&str> {
         self.params
@@ -224,11 +203,7 @@ impl Registry {
 
     /// Every registered model with its tags, aliases and latest versions.
     pub async fn all_registered_models(&self) -> Result<Vec<RegisteredModel>> {
-        let mut out = Vec::new();
-        for s in self.list_model_summaries().await? {
-            out.push(self.get_registered_model(&s.name).await?);
-        }
-        Ok(out)
+        self.registered_models_bulk().await
     }
 
     /// Searches model versions. A `name = '…'` clause (what clients send) loads only that
