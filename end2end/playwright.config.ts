@@ -13,7 +13,11 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   workers: 1,
   retries: 0,
-  reporter: [["list"]],
+  // The JUnit report is what scripts/test.sh counts (scripts/e2e.sh names its path).
+  reporter: [
+    ["list"],
+    ["junit", { outputFile: process.env.PEDIGREE_JUNIT ?? "test-results/junit.xml" }],
+  ],
   use: {
     baseURL: BASE_URL,
     browserName: "chromium",

@@ -41,9 +41,9 @@ NAME="$LEPTOS_OUTPUT_NAME"
 SITE="target/site"
 PKG="$SITE/pkg"
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-log() { echo "[build-site] $*"; }
+LOG_PREFIX=build-site
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
 T0="$(now)"
 
 # --- check wasm-bindgen against Cargo.lock ---------------------------------------

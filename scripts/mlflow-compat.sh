@@ -6,6 +6,7 @@
 #   scripts/mlflow-compat.sh --pedigree target/release/pedigree
 #   scripts/mlflow-compat.sh --database-url postgres://u:p@127.0.0.1/db   # caller gives a fresh database
 #   scripts/mlflow-compat.sh --mlflow-server              # a real MLflow server (the reference)
+#   scripts/mlflow-compat.sh --junit-dir DIR              # also keep each client's JUnit report there
 #
 # Pedigree: `BIN user alice` and `BIN token --user alice` make the credentials, then
 # `BIN serve --port P --data DIR [--database-url URL]`. The 3.x client gets the token
@@ -26,6 +27,7 @@ cd "$ROOT"
 BIN="target/debug/pedigree"
 DATABASE_URL=""
 MLFLOW_SERVER=0
+JUNIT_DIR=""
 READY_TIMEOUT="${MLFLOW_COMPAT_READY_TIMEOUT:-60}"
 
 usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
@@ -56,6 +58,12 @@ while [ $# -gt 0 ]; do
       MLFLOW_SERVER=1
       shift
       ;;
+    --junit-dir)
+      [ $# -ge 2 ] || { echo "mlflow-compat.sh: --junit-dir needs a directory" >&2; exit 64; }
+      JUNIT_DIR="$2"
+      case "$JUNIT_DIR" in /*) ;; *) JUNIT_DIR="$CALLER_PWD/$JUNIT_DIR" ;; esac
+      shift 2
+      ;;
     -h | --help)
       usage
       exit 0
@@ -77,9 +85,9 @@ if [ "$MLFLOW_SERVER" = 0 ] && [ ! -x "$BIN" ]; then
   exit 1
 fi
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-log() { echo "[mlflow-compat] $*"; }
+LOG_PREFIX=mlflow-compat
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
 
 VENV_DIR="${PEDIGREE_VENV_DIR:-$HOME/.cache/pedigree/venvs}"
 bash "$ROOT/scripts/mlflow-venvs.sh" </dev/null
@@ -126,9 +134,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 # wait_ready URL LOG: poll GET URL until it answers 200, the server dies, or the time is up.
 wait_ready() {
@@ -175,6 +180,8 @@ run_client() {
   port="$(free_port)"
   server_log="$WORK/server-$major.log"
   test_log="$WORK/pytest-$major.log"
+  local junit="${JUNIT_DIR:-$WORK}/mlflow-$major.xml"
+  rm -f "$junit"
 
   if [ "$MLFLOW_SERVER" = 1 ]; then
     local dir="$WORK/mlflow-$major"
@@ -237,19 +244,16 @@ run_client() {
     MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true \
     PYTHONDONTWRITEBYTECODE=1 \
     "$py" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning \
+    --junitxml "$junit" -o junit_family=xunit2 \
     tests/mlflow/workflow.py </dev/null 2>&1 | tee "$test_log" || rc=$?
   local t_stop
   t_stop="$(now)"
   stop_server
   log "client $major: server stopped in $(elapsed "$t_stop") s"
 
-  # pytest's closing line, e.g. "2 failed, 21 passed, 1 error, 3 warnings in 14.2s".
-  local line passed failed errors
-  line="$(grep -E '(passed|failed|error|errors|no tests ran).* in [0-9.]+s' "$test_log" | tail -n 1 || true)"
-  passed="$(grep -Eo '[0-9]+ passed' <<<"$line" | awk '{s += $1} END {print s + 0}')"
-  failed="$(grep -Eo '[0-9]+ failed' <<<"$line" | awk '{s += $1} END {print s + 0}')"
-  errors="$(grep -Eo '[0-9]+ errors?' <<<"$line" | awk '{s += $1} END {print s + 0}')"
-  failed=$((failed + errors))
+  # Counted from pytest's JUnit report, not its prose; no report counts as a failure.
+  local passed failed skipped
+  read -r passed failed skipped < <(junit_counts "$junit")
   # A run that failed without a failing test (no tests: exit 5, a crash, an
   # interrupted session) still counts as one failure.
   if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then

@@ -16,9 +16,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV_DIR="${PEDIGREE_VENV_DIR:-$HOME/.cache/pedigree/venvs}"
 PYTHON="${PYTHON:-python3}"
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-log() { echo "[mlflow-venvs] $*"; }
+LOG_PREFIX=mlflow-venvs
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
 
 which_ones=()
 for arg in "$@"; do

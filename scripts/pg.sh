@@ -18,23 +18,9 @@ PG_TMP=""
 PG_PORT=""
 PG_SKIP_REASON=""
 
-# Print a TCP port on 127.0.0.1 that nothing listens on right now.
-free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' && return 0
-  fi
-  local p _
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 30000))
-    # A refused connection means the port is free.
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  echo "free_port: no free port found" >&2
-  return 1
-}
+# free_port comes from lib.sh.
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Run a PostgreSQL binary as the postgres user when we are root (initdb refuses
 # root), or as ourselves otherwise.

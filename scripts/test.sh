@@ -23,39 +23,22 @@ unset PEDIGREE_DATABASE_URL PEDIGREE_DATA PEDIGREE_PORT
 
 CRATES=(-p pedigree-core -p app -p pedigree-server)
 
+LOG_PREFIX=test
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
 # shellcheck source=scripts/pg.sh
 source "$ROOT/scripts/pg.sh"
 
 LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/pedigree-test.XXXXXX")"
-E2E_DIR=""
-SERVER_PID=""
-
-stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    local _
-    for _ in $(seq 1 100); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=""
-}
 
 cleanup() {
-  stop_server
   pg_stop
-  [ -z "$E2E_DIR" ] || rm -rf "$E2E_DIR"
   rm -rf "$LOG_DIR"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 banner() { printf '\n===== %s =====\n' "$*"; }
 
 SUMMARY=()
@@ -111,9 +94,18 @@ finish() {
   [ "$FAILURES" -eq 0 ]
 }
 
-# count_of TEXT WORD: the sum of every "<N> WORD" in TEXT (0 when there is none).
+# count_of TEXT WORD: the sum of every "<N> WORD" in TEXT (0 when there is none); only
+# for the cargo-test fallback, which writes no machine-readable report.
 count_of() {
   { grep -oE "[0-9]+ $2" <<<"$1" || true; } | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# add_junit FILE...: adds the test cases of JUnit reports to the totals.
+add_junit() {
+  local p f _s
+  read -r p f _s < <(junit_counts "$@")
+  TESTS_PASSED=$((TESTS_PASSED + p))
+  TESTS_FAILED=$((TESTS_FAILED + f))
 }
 
 # --- setup -------------------------------------------------------------------------
@@ -156,95 +148,41 @@ run_phase clippy "$LOG_DIR/clippy.log" \
 
 # --- Rust tests --------------------------------------------------------------------
 if cargo nextest --version >/dev/null 2>&1; then
-  run_phase rust-tests "$LOG_DIR/rust.log" cargo nextest run "${CRATES[@]}" --no-fail-fast
-  # nextest's closing line: "Summary [ 1.2s] 12 tests run: 11 passed, 1 failed, 0 skipped"
-  summary_line="$(grep -E '[0-9]+ tests? run:' "$LOG_DIR/rust.log" | tail -1 || true)"
-  p="$(count_of "$summary_line" passed)"
-  f="$(($(count_of "$summary_line" failed) + $(count_of "$summary_line" 'timed out')))"
+  junit="$ROOT/target/nextest/ci/junit.xml"
+  rm -f "$junit"
+  run_phase rust-tests "$LOG_DIR/rust.log" \
+    cargo nextest run --profile ci "${CRATES[@]}" --no-fail-fast
+  add_junit "$junit"
 else
   echo "cargo-nextest not found: using cargo test"
   run_phase rust-tests "$LOG_DIR/rust.log" cargo test "${CRATES[@]}" --no-fail-fast
   # one "test result: ok. 5 passed; 0 failed; ..." line per test binary
   results="$(grep -E '^test result:' "$LOG_DIR/rust.log" || true)"
-  p="$(count_of "$results" passed)"
-  f="$(count_of "$results" failed)"
+  TESTS_PASSED=$((TESTS_PASSED + $(count_of "$results" passed)))
+  TESTS_FAILED=$((TESTS_FAILED + $(count_of "$results" failed)))
 fi
-TESTS_PASSED=$((TESTS_PASSED + ${p:-0}))
-TESTS_FAILED=$((TESTS_FAILED + ${f:-0}))
 
 # --- build -------------------------------------------------------------------------
 run_phase build-site "$LOG_DIR/build.log" bash scripts/build-site.sh debug
 BUILD_RC="$PHASE_RC"
 
 # --- browser tests -----------------------------------------------------------------
-# wait_for_health URL SECONDS: poll until /health answers 200 or the server exits.
-wait_for_health() {
-  local url="$1" limit="$2" t0 code
-  t0="$(date +%s)"
-  while [ $(($(date +%s) - t0)) -lt "$limit" ]; do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      echo "the server exited before it became ready" >&2
-      return 1
-    fi
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)"
-    [ "$code" = 200 ] && return 0
-    sleep 0.2
-  done
-  echo "no 200 from $url within ${limit}s (last status: ${code:-none})" >&2
-  return 1
-}
-
 banner browser-tests
 t0="$(now)"
 if [ "$BUILD_RC" -ne 0 ]; then
   echo "the site build failed: browser tests cannot run"
   record browser-tests FAILED "$t0" "no build"
-elif [ ! -x "$CHROMIUM_PATH" ]; then
-  echo "$CHROMIUM_PATH not found: browser tests cannot run"
-  record browser-tests FAILED "$t0" "no chromium"
 else
-  E2E_DIR="$(mktemp -d "${TMPDIR:-/tmp}/pedigree-e2e.XXXXXX")"
-  BIN="$ROOT/target/debug/pedigree"
-  e2e_note=""
-  echo "loading the demo registry into $E2E_DIR/data"
-  if ! "$BIN" demo --data "$E2E_DIR/data" >"$LOG_DIR/demo.log" 2>&1; then
-    cat "$LOG_DIR/demo.log"
-    e2e_note="pedigree demo failed"
-  else
-    PORT="$(free_port)"
-    BASE_URL="http://127.0.0.1:$PORT"
-    echo "starting pedigree serve on $BASE_URL"
-    "$BIN" serve --data "$E2E_DIR/data" --host 127.0.0.1 --port "$PORT" \
-      >"$LOG_DIR/server.log" 2>&1 </dev/null &
-    SERVER_PID=$!
-    t_ready="$(now)"
-    if ! wait_for_health "$BASE_URL/health" 60; then
-      e2e_note="server not ready"
-    else
-      echo "server ready in $(elapsed "$t_ready") s"
-      set +e
-      (cd end2end && BASE_URL="$BASE_URL" npx --no-install playwright test) 2>&1 |
-        tee "$LOG_DIR/e2e.log"
-      e2e_rc="${PIPESTATUS[0]}"
-      set -e
-      # Playwright's closing lines: "  3 passed (2.1s)", "  1 failed", "  1 flaky"
-      results="$(grep -E '^ +[0-9]+ (passed|failed|flaky)' "$LOG_DIR/e2e.log" || true)"
-      p="$(count_of "$results" passed)"
-      f="$(($(count_of "$results" failed) + $(count_of "$results" flaky)))"
-      TESTS_PASSED=$((TESTS_PASSED + ${p:-0}))
-      TESTS_FAILED=$((TESTS_FAILED + ${f:-0}))
-      [ "$e2e_rc" -eq 0 ] || e2e_note="playwright exit $e2e_rc"
-    fi
-    stop_server
-    if [ -n "$e2e_note" ]; then
-      echo "--- server log (last 80 lines) ---"
-      tail -n 80 "$LOG_DIR/server.log" || true
-    fi
-  fi
-  if [ -z "$e2e_note" ]; then
+  set +e
+  bash scripts/e2e.sh --pedigree "$ROOT/target/debug/pedigree" --junit "$LOG_DIR/e2e.xml" 2>&1 |
+    tee "$LOG_DIR/e2e.log"
+  e2e_rc="${PIPESTATUS[0]}"
+  set -e
+  add_junit "$LOG_DIR/e2e.xml"
+  if [ "$e2e_rc" -eq 0 ]; then
     record browser-tests ok "$t0"
   else
-    record browser-tests FAILED "$t0" "$e2e_note"
+    record browser-tests FAILED "$t0" "exit $e2e_rc"
   fi
 fi
 
@@ -261,13 +199,14 @@ mlflow_clients() {
     record "mlflow-$label" FAILED "$t0" "no build"
     return
   fi
+  local junit_dir="$LOG_DIR/junit-$label"
+  mkdir -p "$junit_dir"
   set +e
-  bash scripts/mlflow-compat.sh --pedigree "$ROOT/target/debug/pedigree" "$@" 2>&1 | tee "$log"
+  bash scripts/mlflow-compat.sh --pedigree "$ROOT/target/debug/pedigree" \
+    --junit-dir "$junit_dir" "$@" 2>&1 | tee "$log"
   rc="${PIPESTATUS[0]}"
   set -e
-  results="$(grep -E '^mlflow-compat: [0-9]+ passed' "$log" || true)"
-  TESTS_PASSED=$((TESTS_PASSED + $(count_of "$results" passed)))
-  TESTS_FAILED=$((TESTS_FAILED + $(count_of "$results" failed)))
+  add_junit "$junit_dir/mlflow-3.xml" "$junit_dir/mlflow-2.xml"
   if [ "$rc" -eq 0 ]; then
     record "mlflow-$label" ok "$t0"
   else

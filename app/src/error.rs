@@ -1,5 +1,5 @@
 //! The dashboard's error: the domain error by meaning, plus transport failures. Mapped from
-//! `pedigree_core::Error` once, here.
+//! `pedigree_core::Error` once, here, and to an HTTP status once, here.
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -26,16 +26,30 @@ impl UiError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, UiError::NotFound(_))
     }
+
+    /// The HTTP status a server-rendered page answers with when it shows this error, so a
+    /// missing model is a real 404 to crawlers, scripts and tests, not a 200 saying so.
+    pub fn status(&self) -> u16 {
+        match self {
+            UiError::NotFound(_) => 404,
+            UiError::Invalid(_) => 400,
+            UiError::Denied(_) => 403,
+            UiError::Conflict(_) => 409,
+            UiError::Internal => 500,
+            UiError::Transport(_) => 503,
+        }
+    }
 }
 
 impl From<pedigree_core::Error> for UiError {
     fn from(e: pedigree_core::Error) -> Self {
         use pedigree_core::Error as E;
         match e {
-            E::NotFound(m) => UiError::NotFound(m),
+            e @ E::NotFound { .. } => UiError::NotFound(e.to_string()),
             E::InvalidArgument(m) => UiError::Invalid(m),
             E::Unauthenticated(m) | E::PermissionDenied(m) => UiError::Denied(m),
-            E::AlreadyExists(m) | E::FailedPrecondition(m) => UiError::Conflict(m),
+            e @ E::AlreadyExists { .. } => UiError::Conflict(e.to_string()),
+            E::FailedPrecondition(m) => UiError::Conflict(m),
             E::Unavailable(m) => UiError::Transport(m),
             E::Internal(_) => UiError::Internal,
         }

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod experiment;
 pub mod logged_model;
 pub mod model_version;
+pub mod policy;
 pub mod registered_model;
 pub mod run;
 pub mod search;
@@ -25,8 +26,10 @@ pub mod blob;
 pub mod demo;
 #[cfg(feature = "server")]
 pub mod service;
+// The only module allowed to write SQL (see `clippy.toml`).
 #[cfg(feature = "server")]
+#[allow(clippy::disallowed_methods)]
 pub mod store;
 
-pub use error::{Error, Result};
+pub use error::{Entity, Error, Result};
 pub use names::*;

@@ -31,6 +31,13 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
             "/ajax-api/{*rest}",
             axum::routing::any(crate::mlflow::not_found),
         )
+        // The dashboard's server functions: `leptos_routes_with_context` mounts each at its
+        // own `/_app/...` path (see `app::api`); any other path under the prefix is a JSON
+        // 404 too, not a dashboard page.
+        .route(
+            "/_app/{*rest}",
+            axum::routing::any(crate::mlflow::not_found),
+        )
         .leptos_routes_with_context(
             &options,
             routes,
@@ -58,9 +65,5 @@ async fn health(registry: Registry) -> (axum::http::StatusCode, Json<serde_json:
 }
 
 async fn sqlx_ping(registry: &Registry) -> Result<(), String> {
-    registry
-        .audit_count()
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    registry.ping().await.map_err(|e| e.to_string())
 }

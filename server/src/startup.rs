@@ -59,7 +59,7 @@ impl Application {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;
-        registry.store.close().await;
+        registry.close().await;
         Ok(())
     }
 

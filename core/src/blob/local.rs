@@ -307,7 +307,13 @@ impl LocalBlobStore {
     }
 
     async fn open_impl(&self, digest: Sha256, verify: bool) -> Result<BlobReader> {
-        let missing = || Error::NotFound(format!("blob sha256:{} not found", digest.to_hex()));
+        let missing = || {
+            Error::not_found(
+                crate::error::Entity::Artifact,
+                digest.to_hex(),
+                format!("blob sha256:{} not found", digest.to_hex()),
+            )
+        };
         let (path, shard) = self.confined(&digest).await?;
         if shard.is_none() {
             return Err(missing());

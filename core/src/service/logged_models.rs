@@ -1,15 +1,36 @@
-//! MLflow 3 logged models: created pending by a run, then finalized.
+//! MLflow 3 logged models: created pending by a run, then finalized; their tags, soft
+//! deletion, the run outputs that link runs to them, and MLflow 2's log-model history tag.
+//! The SQL is in `store::logged_models`; this module holds the rules and the order of steps.
+use super::runs::run_not_found;
 use super::Registry;
-use crate::error::{Error, Result};
+use crate::audit::{Action, Subject};
+use crate::error::{Entity, Error, Result};
 use crate::logged_model::{LoggedModel, LoggedModelStatus};
 use crate::names::{ExperimentId, LoggedModelId, RunId, Tag};
-use crate::store::map_sqlx;
-use crate::store::rows::{self, json, KvOwner, KvTable};
+use crate::store::kv::{KvOwner, KvTable};
+use crate::store::logged_models as store;
+use crate::store::rows::json as json_text;
+use crate::store::WriteTx;
 use crate::time::now_millis;
 use crate::user::Actor;
+use serde_json::json;
 
-fn subject(id: &LoggedModelId) -> String {
-    format!("logged_model:{id}")
+/// The run tag MLflow 2 clients append their logged-model metadata to.
+const LOG_MODEL_HISTORY: &str = "mlflow.log-model.history";
+
+pub(crate) fn logged_model_not_found(id: &LoggedModelId) -> Error {
+    Error::not_found(
+        Entity::LoggedModel,
+        id.as_str(),
+        format!("Logged model with ID '{id}' not found."),
+    )
+}
+
+/// Locks the (active) logged model for this write, refusing a missing one.
+async fn lock(tx: &mut WriteTx, id: &LoggedModelId) -> Result<LoggedModel> {
+    store::lock(tx, id)
+        .await?
+        .ok_or_else(|| logged_model_not_found(id))
 }
 
 /// What a logged model is created with.
@@ -29,87 +50,72 @@ impl Registry {
         actor: &Actor,
         new: NewLoggedModel,
     ) -> Result<LoggedModel> {
-        let exp = self.get_experiment(new.experiment_id).await?;
         let id = LoggedModelId::parse(format!("m-{}", uuid::Uuid::new_v4().simple()))?;
         let name = if new.name.is_empty() {
             "model".to_string()
         } else {
             new.name.clone()
         };
-        let location = format!("{}/models/{id}/artifacts", exp.artifact_location);
         let now = now_millis();
-        let mut tx = self.store.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO logged_models (model_id, experiment_id, name, source_run_id, status, artifact_location, model_type, creation_time, last_updated_time) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        let mut w = self.begin(actor).await?;
+        // The model's artifact root lives under its experiment's, read in this transaction.
+        let exp = crate::store::experiments::get(w.conn(), new.experiment_id)
+            .await?
+            .ok_or_else(|| super::experiments::experiment_not_found(new.experiment_id))?;
+        w.authorize(Action::LoggedModelCreate, Subject::LoggedModel(id.clone()))?;
+        let location = format!("{}/models/{id}/artifacts", exp.artifact_location);
+        store::insert(
+            w.conn(),
+            &store::NewModelRow {
+                model_id: &id,
+                experiment_id: new.experiment_id,
+                name: &name,
+                source_run_id: new.source_run_id.as_ref(),
+                artifact_location: &location,
+                model_type: new.model_type.as_deref(),
+                now,
+            },
         )
-        .bind(id.as_str().to_string())
-        .bind(new.experiment_id.get())
-        .bind(name.clone())
-        .bind(new.source_run_id.as_ref().map(|r| r.as_str().to_string()))
-        .bind(LoggedModelStatus::Pending.as_str())
-        .bind(location)
-        .bind(new.model_type.clone())
-        .bind(now)
-        .execute(tx.conn())
-        .await
-        .map_err(map_sqlx)?;
+        .await?;
         for p in &new.params {
             KvTable::LoggedModelParams
-                .upsert(tx.conn(), KvOwner::Text(id.as_str()), p)
+                .upsert(w.conn(), KvOwner::Text(id.as_str()), p)
                 .await?;
         }
         for t in &new.tags {
             KvTable::LoggedModelTags
-                .upsert(tx.conn(), KvOwner::Text(id.as_str()), t)
+                .upsert(w.conn(), KvOwner::Text(id.as_str()), t)
                 .await?;
         }
-        let after = json(
-            &serde_json::json!({"name": name, "experiment_id": new.experiment_id, "source_run_id": new.source_run_id}),
-        );
-        tx.audit(
-            actor.name(),
-            "logged_model.create",
-            subject(&id),
-            "null".into(),
-            after,
+        w.commit(
+            (),
+            json!({"name": name, "experiment_id": new.experiment_id, "source_run_id": new.source_run_id}),
         )
         .await?;
-        tx.commit().await?;
         self.get_logged_model(&id).await
     }
 
     pub async fn get_logged_model(&self, id: &LoggedModelId) -> Result<LoggedModel> {
-        let mut conn = self.store.pool().acquire().await.map_err(map_sqlx)?;
-        let r = sqlx::query(
-            "SELECT * FROM logged_models WHERE model_id = $1 AND lifecycle_stage = 'active'",
-        )
-        .bind(id.as_str().to_string())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(map_sqlx)?
-        .ok_or_else(|| Error::NotFound(format!("Logged model with ID '{id}' not found.")))?;
-        Ok(LoggedModel {
-            model_id: id.clone(),
-            experiment_id: ExperimentId::new(rows::i(&r, "experiment_id")?)?,
-            name: rows::s(&r, "name")?,
-            source_run_id: rows::os(&r, "source_run_id")?
-                .map(RunId::parse)
-                .transpose()
-                .map_err(|e| Error::Internal(e.to_string()))?,
-            status: LoggedModelStatus::parse(&rows::s(&r, "status")?)
-                .ok_or_else(|| Error::Internal("stored model status is invalid".into()))?,
-            artifact_location: rows::s(&r, "artifact_location")?,
-            model_type: rows::os(&r, "model_type")?,
-            creation_time: rows::i(&r, "creation_time")?,
-            last_updated_time: rows::i(&r, "last_updated_time")?,
-            params: KvTable::LoggedModelParams
-                .load(&mut conn, KvOwner::Text(id.as_str()))
-                .await?,
-            tags: KvTable::LoggedModelTags
-                .load(&mut conn, KvOwner::Text(id.as_str()))
-                .await?,
-        })
+        let mut conn = self.store.acquire().await?;
+        store::get(&mut conn, id)
+            .await?
+            .ok_or_else(|| logged_model_not_found(id))
+    }
+
+    /// Ids of the logged models in some experiments (all when none are named), newest first.
+    pub async fn logged_model_ids(
+        &self,
+        experiments: &[ExperimentId],
+    ) -> Result<Vec<LoggedModelId>> {
+        let mut conn = self.store.acquire().await?;
+        store::ids_in(&mut conn, experiments).await
+    }
+
+    /// The logged models of some experiments (all when none are named), newest first:
+    /// three queries whatever the number of models.
+    pub async fn logged_models_in(&self, experiments: &[ExperimentId]) -> Result<Vec<LoggedModel>> {
+        let mut conn = self.store.acquire().await?;
+        store::in_experiments(&mut conn, experiments).await
     }
 
     pub async fn finalize_logged_model(
@@ -118,27 +124,21 @@ impl Registry {
         id: &LoggedModelId,
         status: LoggedModelStatus,
     ) -> Result<LoggedModel> {
-        let before = self.get_logged_model(id).await?;
-        let mut tx = self.store.begin_write().await?;
-        sqlx::query(
-            "UPDATE logged_models SET status = $1, last_updated_time = $2 WHERE model_id = $3",
-        )
-        .bind(status.as_str())
-        .bind(now_millis())
-        .bind(id.as_str().to_string())
-        .execute(tx.conn())
-        .await
-        .map_err(map_sqlx)?;
-        tx.audit(
-            actor.name(),
-            "logged_model.finalize",
-            subject(id),
-            json(&before.status),
-            json(&status),
-        )
-        .await?;
-        tx.commit().await?;
-        self.get_logged_model(id).await
+        let mut w = self.begin(actor).await?;
+        let before = lock(w.tx(), id).await?;
+        w.authorize(
+            Action::LoggedModelFinalize,
+            Subject::LoggedModel(id.clone()),
+        )?;
+        let now = now_millis();
+        store::set_status(w.conn(), id, status, now).await?;
+        w.commit(before.status, status).await?;
+        // What this write committed: the locked row with the new status.
+        Ok(LoggedModel {
+            status,
+            last_updated_time: now,
+            ..before
+        })
     }
 
     pub async fn set_logged_model_tags(
@@ -147,75 +147,38 @@ impl Registry {
         id: &LoggedModelId,
         tags: &[Tag],
     ) -> Result<()> {
-        self.get_logged_model(id).await?;
-        let mut tx = self.store.begin_write().await?;
+        let mut w = self.begin(actor).await?;
+        lock(w.tx(), id).await?;
+        w.authorize(Action::LoggedModelSetTags, Subject::LoggedModel(id.clone()))?;
         for t in tags {
             KvTable::LoggedModelTags
-                .upsert(tx.conn(), KvOwner::Text(id.as_str()), t)
+                .upsert(w.conn(), KvOwner::Text(id.as_str()), t)
                 .await?;
         }
-        tx.audit(
-            actor.name(),
-            "logged_model.set_tags",
-            subject(id),
-            "null".into(),
-            json(&tags),
-        )
-        .await?;
-        tx.commit().await
+        w.commit((), tags).await?;
+        Ok(())
     }
-}
 
-impl Registry {
     /// Metric points recorded against a logged model, with the run that logged each.
     pub async fn logged_model_metrics(
         &self,
         id: &LoggedModelId,
     ) -> Result<Vec<(crate::run::Metric, String)>> {
-        let rows = sqlx::query("SELECT run_id, key, value, is_nan, timestamp, step FROM metrics WHERE model_id = $1 ORDER BY key, step, timestamp")
-            .bind(id.as_str().to_string())
-            .fetch_all(self.store.pool())
-            .await
-            .map_err(map_sqlx)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let nan = rows::b(r, "is_nan")?;
-            out.push((
-                crate::run::Metric {
-                    key: rows::parsed(crate::names::Key::parse(rows::s(r, "key")?), "key")?,
-                    value: if nan {
-                        f64::NAN
-                    } else {
-                        rows::of(r, "value")?.unwrap_or(f64::NAN)
-                    },
-                    timestamp: rows::i(r, "timestamp")?,
-                    step: rows::i(r, "step")?,
-                    model_id: Some(id.clone()),
-                },
-                rows::s(r, "run_id")?,
-            ));
-        }
-        Ok(out)
+        let mut conn = self.store.acquire().await?;
+        Ok(store::metrics(&mut conn, id)
+            .await?
+            .into_iter()
+            .map(|(m, run)| (m, String::from(run)))
+            .collect())
     }
 
     pub async fn delete_logged_model(&self, actor: &Actor, id: &LoggedModelId) -> Result<()> {
-        self.get_logged_model(id).await?;
-        let mut tx = self.store.begin_write().await?;
-        sqlx::query("UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_time = $1 WHERE model_id = $2")
-            .bind(now_millis())
-            .bind(id.as_str().to_string())
-            .execute(tx.conn())
-            .await
-            .map_err(map_sqlx)?;
-        tx.audit(
-            actor.name(),
-            "logged_model.delete",
-            subject(id),
-            "null".into(),
-            "null".into(),
-        )
-        .await?;
-        tx.commit().await
+        let mut w = self.begin(actor).await?;
+        lock(w.tx(), id).await?;
+        w.authorize(Action::LoggedModelDelete, Subject::LoggedModel(id.clone()))?;
+        store::mark_deleted(w.conn(), id, now_millis()).await?;
+        w.commit((), ()).await?;
+        Ok(())
     }
 
     pub async fn delete_logged_model_tag(
@@ -224,25 +187,24 @@ impl Registry {
         id: &LoggedModelId,
         key: &str,
     ) -> Result<()> {
-        self.get_logged_model(id).await?;
-        let mut tx = self.store.begin_write().await?;
+        let mut w = self.begin(actor).await?;
+        lock(w.tx(), id).await?;
+        w.authorize(
+            Action::LoggedModelDeleteTag,
+            Subject::LoggedModel(id.clone()),
+        )?;
         if !KvTable::LoggedModelTags
-            .delete(tx.conn(), KvOwner::Text(id.as_str()), key)
+            .delete(w.conn(), KvOwner::Text(id.as_str()), key)
             .await?
         {
-            return Err(Error::NotFound(format!(
-                "No tag with key '{key}' on logged model {id}"
-            )));
+            return Err(Error::not_found(
+                Entity::Tag,
+                key,
+                format!("No tag with key '{key}' on logged model {id}"),
+            ));
         }
-        tx.audit(
-            actor.name(),
-            "logged_model.delete_tag",
-            subject(id),
-            json(&key),
-            "null".into(),
-        )
-        .await?;
-        tx.commit().await
+        w.commit(key, ()).await?;
+        Ok(())
     }
 
     /// Links a run to the logged models it produced (MLflow 3's `runs/outputs`).
@@ -252,51 +214,60 @@ impl Registry {
         run: &RunId,
         models: &[(LoggedModelId, i64)],
     ) -> Result<()> {
-        self.get_run(run).await?;
-        let mut tx = self.store.begin_write().await?;
+        let mut w = self.begin(actor).await?;
+        // Any run, deleted or not, may record its outputs.
+        crate::store::runs::lock(w.tx(), run)
+            .await?
+            .ok_or_else(|| run_not_found(run))?;
+        w.authorize(Action::RunLogOutputs, Subject::Run(run.clone()))?;
         for (id, step) in models {
-            sqlx::query("INSERT INTO run_outputs (run_id, model_id, step) VALUES ($1, $2, $3) ON CONFLICT (run_id, model_id) DO UPDATE SET step = excluded.step")
-                .bind(run.as_str().to_string())
-                .bind(id.as_str().to_string())
-                .bind(*step)
-                .execute(tx.conn())
+            store::add_run_output(w.conn(), run, id, *step)
                 .await
-                .map_err(|e| match map_sqlx(e) {
-                    Error::FailedPrecondition(_) => Error::NotFound(format!("Logged model with ID '{id}' not found.")),
+                .map_err(|e| match e {
+                    // The only reference that can be missing is the model (the run is locked).
+                    Error::FailedPrecondition(_) => logged_model_not_found(id),
                     other => other,
                 })?;
         }
-        let after = json(
-            &models
-                .iter()
-                .map(|(m, s)| (m.as_str(), s))
-                .collect::<Vec<_>>(),
-        );
-        tx.audit(
-            actor.name(),
-            "run.log_outputs",
-            format!("run:{run}"),
-            "null".into(),
-            after,
-        )
-        .await?;
-        tx.commit().await
+        let after = models
+            .iter()
+            .map(|(m, s)| (m.as_str(), s))
+            .collect::<Vec<_>>();
+        w.commit((), after).await?;
+        Ok(())
     }
 
     /// Appends MLflow 2's logged-model metadata to the run's `mlflow.log-model.history` tag.
+    /// The history is read and written under the run's lock, so concurrent appends all land.
     pub async fn append_log_model_history(
         &self,
         actor: &Actor,
         run: &RunId,
         model: serde_json::Value,
     ) -> Result<()> {
-        let current = self.get_run(run).await?;
-        let mut history: Vec<serde_json::Value> = current
-            .tag("mlflow.log-model.history")
-            .and_then(|t| serde_json::from_str(t).ok())
+        let mut w = self.begin(actor).await?;
+        // The same rule (and words) as every other run tag write.
+        super::runs::lock_active(w.tx(), run).await?;
+        // Recorded as the tag write it is, exactly as `set_run_tag` records one.
+        w.authorize(Action::RunLogBatch, Subject::Run(run.clone()))?;
+        let tags = KvTable::RunTags
+            .load(w.conn(), KvOwner::Text(run.as_str()))
+            .await?;
+        let mut history: Vec<serde_json::Value> = tags
+            .iter()
+            .find(|t| t.key.as_str() == LOG_MODEL_HISTORY)
+            .and_then(|t| serde_json::from_str(&t.value).ok())
             .unwrap_or_default();
         history.push(model);
-        let tag = Tag::parse("mlflow.log-model.history", json(&history))?;
-        self.set_run_tag(actor, run, tag).await
+        let tag = Tag::parse(LOG_MODEL_HISTORY, json_text(&history))?;
+        KvTable::RunTags
+            .upsert(w.conn(), KvOwner::Text(run.as_str()), &tag)
+            .await?;
+        w.commit(
+            (),
+            json!({"metrics": 0, "params": {}, "tags": [LOG_MODEL_HISTORY]}),
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -1,15 +1,16 @@
-//! The services both front doors call: `Registry` holds the store and the blob store, and
-//! each aggregate's operations live in the module of the same name. Every mutation takes an
-//! `Actor`, runs in one write transaction and appends exactly one audit event to it.
+//! The services both front doors call: `Registry` holds the store, the blob store and the
+//! policy, and each aggregate's operations live in the module of the same name. Services
+//! hold the rules and the order of steps, never SQL (that is `crate::store`'s). Every
+//! mutation takes an `Actor` and goes through the one write path in `write`.
 use crate::blob::{BlobStore, LocalBlobStore};
 use crate::error::Result;
+use crate::policy::{AllowAll, Policy};
 use crate::store::{DatabaseUrl, Store};
 use std::path::Path;
 use std::sync::Arc;
 
 pub mod artifacts;
 pub mod audit;
-pub mod bulk;
 pub mod experiments;
 pub mod logged_models;
 pub mod metrics;
@@ -20,13 +21,15 @@ pub mod runs;
 pub mod search;
 pub mod users;
 pub mod version_source;
+pub(crate) mod write;
 
 /// The registry service. Cheap to clone; share one per process.
 #[derive(Clone, Debug)]
 pub struct Registry {
-    pub store: Store,
-    pub blobs: Arc<dyn BlobStore>,
-    pub settings: Settings,
+    store: Store,
+    blobs: Arc<dyn BlobStore>,
+    policy: Arc<dyn Policy>,
+    settings: Settings,
 }
 
 /// Registry-wide behaviour an operator chooses.
@@ -55,6 +58,34 @@ impl Registry {
         Registry { settings, ..self }
     }
 
+    /// The same registry deciding writes with another policy.
+    pub fn with_policy(self, policy: Arc<dyn Policy>) -> Registry {
+        Registry { policy, ..self }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
+    }
+
+    /// Which database the registry runs on.
+    pub fn backend(&self) -> crate::store::Backend {
+        self.store.backend()
+    }
+
+    /// Whether the database answers (the health check asks a constant question).
+    pub async fn ping(&self) -> Result<()> {
+        self.store.ping().await
+    }
+
+    /// Closes the database pool (graceful shutdown).
+    pub async fn close(&self) {
+        self.store.close().await
+    }
+
     /// Opens the database (running migrations) and the local blob store under `data_dir`.
     pub async fn open(url: &DatabaseUrl, data_dir: &Path) -> Result<Registry> {
         let store = Store::open(url).await?;
@@ -62,6 +93,7 @@ impl Registry {
         Ok(Registry {
             store,
             blobs: Arc::new(blobs),
+            policy: Arc::new(AllowAll),
             settings: Settings::default(),
         })
     }

@@ -1,7 +1,7 @@
-//! Search over every aggregate: bulk loaders (a fixed number of queries whatever the row
-//! count), the `Searchable` view of each domain type, and filtering, ordering and paging
-//! with MLflow's filter language.
-use super::bulk::{Bind, Needs};
+//! Search over every aggregate: the `Searchable` view of each domain type, filtering,
+//! ordering and paging with MLflow's filter language, and run search's two paths (one SQL
+//! query planned by `run_sql`, or bulk loading only the keys a search mentions). Loads go
+//! through the bulk loaders (a fixed number of queries whatever the row count).
 use super::{next_page_token, parse_page_token, Registry};
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, ViewType};
@@ -14,6 +14,7 @@ use crate::search::{
     compare, parse_filter, parse_order_by, Entity, Field, Filter, Op, Operand, OrderBy, Searchable,
     SortKey, Value,
 };
+use crate::store::runs::{Needs, Scope};
 use crate::ExperimentId;
 
 /// What a search request asks for.
@@ -257,7 +258,7 @@ impl Registry {
                     let next = next_page_token(offset, page.len(), more);
                     Ok((page, next))
                 }
-                Err(Error::NotFound(_)) => Ok((Vec::new(), None)),
+                Err(Error::NotFound { .. }) => Ok((Vec::new(), None)),
                 Err(e) => Err(e),
             };
         }
@@ -265,17 +266,15 @@ impl Registry {
             Some(n) => match ModelName::parse(n) {
                 Ok(name) => match self.list_model_versions(&name).await {
                     Ok(v) => v,
-                    Err(Error::NotFound(_)) => Vec::new(),
+                    Err(Error::NotFound { .. }) => Vec::new(),
                     Err(e) => return Err(e),
                 },
                 Err(_) => Vec::new(),
             },
+            // Every version of every model in a fixed number of queries, not one per model.
             None => {
-                let mut out = Vec::new();
-                for s in self.list_model_summaries().await? {
-                    out.extend(self.list_model_versions(&s.name).await?);
-                }
-                out
+                let mut conn = self.store.acquire().await?;
+                crate::store::versions::of_every_model(&mut conn).await?
             }
         };
         search_page(candidates, Entity::ModelVersion, args)
@@ -302,64 +301,31 @@ impl Registry {
             )));
         }
         let offset = parse_page_token(args.page_token.as_deref())?;
-        let exp_ids: Vec<i64> = experiments.iter().map(|e| e.get()).collect();
-        if let Some(plan) = super::run_sql::plan(&exp_ids, view, &filter, &order, offset, max + 1) {
-            let rows = self.fetch_ids(&plan).await?;
-            let more = rows.len() as i64 > max;
-            let ids: Vec<RunId> = rows.into_iter().take(max as usize).collect();
+        if let Some(q) = super::run_sql::plan(experiments, view, &filter, &order, offset, max + 1) {
+            let mut conn = self.store.acquire().await?;
+            let mut ids = crate::store::search::run_ids(&mut conn, &q).await?;
+            drop(conn);
+            let more = ids.len() as i64 > max;
+            ids.truncate(max as usize);
             let next = next_page_token(offset, ids.len(), more);
             return Ok((self.runs_in_order(&ids).await?, next));
         }
         let needs = needs_for(&filter, &order);
-        let binds: Vec<Bind> = experiments.iter().map(|e| Bind::I(e.get())).collect();
-        let scope = format!(
-            "SELECT run_id FROM runs WHERE experiment_id IN ({})",
-            (1..=binds.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let slim = self.load_runs(&scope, &binds, view, &needs).await?;
+        let slim = self
+            .load_runs(Scope::Experiments(experiments), view, &needs)
+            .await?;
         let (page, next) = search_page(slim, Entity::Run, args)?;
         let ids: Vec<RunId> = page.iter().map(|r| r.info.run_id.clone()).collect();
         Ok((self.runs_in_order(&ids).await?, next))
     }
 
-    /// Runs by id, fully loaded, in the order of `ids`.
-    async fn runs_in_order(&self, ids: &[RunId]) -> Result<Vec<Run>> {
-        let mut full = self.runs_by_id(ids).await?;
-        let pos: std::collections::HashMap<&str, usize> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.as_str(), i))
-            .collect();
-        full.sort_by_key(|r| {
-            pos.get(r.info.run_id.as_str())
-                .copied()
-                .unwrap_or(usize::MAX)
-        });
-        Ok(full)
-    }
-
-    async fn fetch_ids(&self, plan: &super::run_sql::Plan) -> Result<Vec<RunId>> {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(plan.sql.clone()));
-        for b in &plan.binds {
-            q = match b {
-                Bind::I(v) => q.bind(*v),
-                Bind::F(v) => q.bind(*v),
-                Bind::S(v) => q.bind(v.clone()),
-            };
-        }
-        let rows = q
-            .fetch_all(self.store.pool())
-            .await
-            .map_err(crate::store::map_sqlx)?;
-        rows.iter()
-            .map(|r| {
-                RunId::parse(crate::store::rows::s(r, "run_id")?)
-                    .map_err(|e| Error::Internal(e.to_string()))
-            })
-            .collect()
+    /// Runs by id, fully loaded, in the order of `ids` (missing ones left out).
+    pub(crate) async fn runs_in_order(&self, ids: &[RunId]) -> Result<Vec<Run>> {
+        let mut runs = self.runs_by_id(ids).await?;
+        let pos: std::collections::HashMap<&RunId, usize> =
+            ids.iter().enumerate().map(|(i, id)| (id, i)).collect();
+        runs.sort_by_key(|r| pos.get(&r.info.run_id).copied().unwrap_or(usize::MAX));
+        Ok(runs)
     }
 
     /// The general path only, for checking the fast path against it.
@@ -374,15 +340,6 @@ impl Registry {
             .extend(["start_time DESC".to_string(), "run_id ASC".to_string()]);
         let runs = self.runs_in(experiments, view).await?;
         search_page(runs, Entity::Run, args)
-    }
-
-    /// The logged models of some experiments (all when none are named).
-    pub async fn logged_models_in(&self, experiments: &[ExperimentId]) -> Result<Vec<LoggedModel>> {
-        let mut out = Vec::new();
-        for id in self.logged_model_ids(experiments).await? {
-            out.push(self.get_logged_model(&id).await?);
-        }
-        Ok(out)
     }
 }
 

@@ -1,12 +1,14 @@
 //! Users and API tokens: the identity behind every actor. Tokens are 256-bit random secrets
-//! shown once; only their SHA-256 is stored.
+//! shown once; only their SHA-256 is stored. The SQL is in `store::users`.
 use super::Registry;
-use crate::error::{Error, Result};
+use crate::audit::{Action, Subject};
+use crate::error::{Entity, Error, Result};
 use crate::names::UserName;
-use crate::store::rows::{self, json};
-use crate::store::{map_sqlx, or_exists};
+use crate::store::or_exists;
+use crate::store::users as store;
 use crate::time::now_millis;
 use crate::user::{Actor, IssuedToken, User};
+use serde_json::json;
 use sha2::Digest;
 
 /// The prefix of every Pedigree token, so leaked tokens are recognisable by scanners.
@@ -14,6 +16,14 @@ pub const TOKEN_PREFIX: &str = "pdg_";
 
 fn token_hash(secret: &str) -> String {
     hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
+fn user_not_found(name: &UserName) -> Error {
+    Error::not_found(
+        Entity::User,
+        name.as_str(),
+        format!("User '{name}' not found"),
+    )
 }
 
 impl Registry {
@@ -24,51 +34,32 @@ impl Registry {
         display_name: String,
         is_admin: bool,
     ) -> Result<User> {
-        let now = now_millis();
-        let mut tx = self.store.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO users (name, display_name, is_admin, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(name.as_str().to_string())
-        .bind(display_name.clone())
-        .bind(is_admin)
-        .bind(now)
-        .execute(tx.conn())
-        .await
-        .map_err(|e| or_exists(map_sqlx(e), || format!("User '{name}' already exists.")))?;
-        let after = json(&serde_json::json!({"display_name": display_name, "is_admin": is_admin}));
-        tx.audit(
-            actor.name(),
-            "user.create",
-            format!("user:{name}"),
-            "null".into(),
-            after,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(User {
+        let user = User {
             name,
             display_name,
             is_admin,
-            created_at: now,
-        })
+            created_at: now_millis(),
+        };
+        let mut w = self.begin(actor).await?;
+        w.authorize(Action::UserCreate, Subject::User(user.name.clone()))?;
+        store::insert(w.conn(), &user).await.map_err(|e| {
+            or_exists(e, Entity::User, user.name.as_str(), || {
+                format!("User '{}' already exists.", user.name)
+            })
+        })?;
+        w.commit(
+            (),
+            json!({"display_name": user.display_name, "is_admin": user.is_admin}),
+        )
+        .await?;
+        Ok(user)
     }
 
     pub async fn get_user(&self, name: &UserName) -> Result<User> {
-        let row = sqlx::query(
-            "SELECT name, display_name, is_admin, created_at FROM users WHERE name = $1",
-        )
-        .bind(name.as_str().to_string())
-        .fetch_optional(self.store.pool())
-        .await
-        .map_err(map_sqlx)?
-        .ok_or_else(|| Error::NotFound(format!("User '{name}' not found")))?;
-        Ok(User {
-            name: name.clone(),
-            display_name: rows::s(&row, "display_name")?,
-            is_admin: rows::b(&row, "is_admin")?,
-            created_at: rows::i(&row, "created_at")?,
-        })
+        let mut conn = self.store.acquire().await?;
+        store::get(&mut conn, name)
+            .await?
+            .ok_or_else(|| user_not_found(name))
     }
 
     /// Issues a new token for `user`; the secret is returned once and never stored.
@@ -82,31 +73,15 @@ impl Registry {
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let secret = format!("{TOKEN_PREFIX}{}", hex::encode(raw));
-        let mut tx = self.store.begin_write().await?;
-        let urow = sqlx::query("SELECT id FROM users WHERE name = $1")
-            .bind(user.as_str().to_string())
-            .fetch_optional(tx.conn())
-            .await
-            .map_err(map_sqlx)?
-            .ok_or_else(|| Error::NotFound(format!("User '{user}' not found")))?;
-        let row = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(rows::i(&urow, "id")?)
-            .bind(label.to_string())
-            .bind(token_hash(&secret))
-            .bind(now_millis())
-            .fetch_one(tx.conn())
-            .await
-            .map_err(map_sqlx)?;
-        let id = rows::i(&row, "id")?;
-        tx.audit(
-            actor.name(),
-            "token.issue",
-            format!("user:{user}"),
-            "null".into(),
-            json(&serde_json::json!({"token_id": id, "label": label})),
-        )
-        .await?;
-        tx.commit().await?;
+        let mut w = self.begin(actor).await?;
+        let user_id = store::lock(w.tx(), user)
+            .await?
+            .ok_or_else(|| user_not_found(user))?;
+        w.authorize(Action::TokenIssue, Subject::User(user.clone()))?;
+        let id = store::insert_token(w.conn(), user_id, label, &token_hash(&secret), now_millis())
+            .await?;
+        w.commit((), json!({"token_id": id, "label": label}))
+            .await?;
         Ok(IssuedToken {
             id,
             user: user.clone(),
@@ -115,44 +90,26 @@ impl Registry {
     }
 
     pub async fn revoke_token(&self, actor: &Actor, token_id: i64) -> Result<()> {
-        let mut tx = self.store.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now_millis())
-        .bind(token_id)
-        .execute(tx.conn())
-        .await
-        .map_err(map_sqlx)?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound(format!(
-                "No active token with id {token_id}"
-            )));
+        let mut w = self.begin(actor).await?;
+        if !store::lock_active_token(w.tx(), token_id).await? {
+            return Err(Error::not_found(
+                Entity::Token,
+                token_id.to_string(),
+                format!("No active token with id {token_id}"),
+            ));
         }
-        tx.audit(
-            actor.name(),
-            "token.revoke",
-            format!("token:{token_id}"),
-            "null".into(),
-            "null".into(),
-        )
-        .await?;
-        tx.commit().await
+        w.authorize(Action::TokenRevoke, Subject::Token(token_id))?;
+        store::revoke_token(w.conn(), token_id, now_millis()).await?;
+        w.commit((), ()).await?;
+        Ok(())
     }
 
     /// The actor a bearer secret stands for; revoked and unknown tokens are refused alike.
     pub async fn authenticate_token(&self, secret: &str) -> Result<Actor> {
-        let row = sqlx::query(
-            "SELECT u.name FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-        )
-        .bind(token_hash(secret))
-        .fetch_optional(self.store.pool())
-        .await
-        .map_err(map_sqlx)?
-        .ok_or_else(|| Error::Unauthenticated("Invalid or revoked API token".into()))?;
-        Ok(Actor::new(rows::parsed(
-            UserName::parse(rows::s(&row, "name")?),
-            "user name",
-        )?))
+        let mut conn = self.store.acquire().await?;
+        store::user_for_token(&mut conn, &token_hash(secret))
+            .await?
+            .map(Actor::new)
+            .ok_or_else(|| Error::Unauthenticated("Invalid or revoked API token".into()))
     }
 }

@@ -1,11 +1,11 @@
 //! Where a model version's files are: a registration's `source` resolved to a location
 //! inside the named run's or logged model's artifact root, never a client-chosen place
 //! (`file:`, `http`, another run or experiment). The canonical form is what gets stored.
+//! The lookups of runs and logged models it needs are `store::artifacts`'s.
 use crate::artifact::ArtifactPath;
-use crate::error::{Error, Result};
-use crate::names::{LoggedModelId, RunId};
-use crate::store::map_sqlx;
-use crate::store::rows;
+use crate::error::{Entity, Error, Result};
+use crate::names::{ExperimentId, LoggedModelId, RunId};
+use crate::store::artifacts;
 use sqlx::AnyConnection;
 
 /// A version source resolved to where its artifacts really are.
@@ -27,14 +27,14 @@ fn bad_source(source: &str, why: &str) -> Error {
     ))
 }
 
-async fn run_experiment(conn: &mut AnyConnection, run: &RunId) -> Result<i64> {
-    let row = sqlx::query("SELECT experiment_id FROM runs WHERE run_id = $1")
-        .bind(run.as_str().to_string())
-        .fetch_optional(conn)
-        .await
-        .map_err(map_sqlx)?
-        .ok_or_else(|| Error::NotFound(format!("Run with id={run} not found")))?;
-    rows::i(&row, "experiment_id")
+async fn run_experiment(conn: &mut AnyConnection, run: &RunId) -> Result<ExperimentId> {
+    artifacts::run_experiment(conn, run).await?.ok_or_else(|| {
+        Error::not_found(
+            Entity::Run,
+            run.as_str(),
+            format!("Run with id={run} not found"),
+        )
+    })
 }
 
 /// Resolves and checks a source (rule: storage locations are server-owned).
@@ -53,19 +53,17 @@ pub(crate) async fn resolve_source(
                 "it names a different model than model_id",
             ));
         }
-        let row = sqlx::query(
-            "SELECT experiment_id, source_run_id FROM logged_models WHERE model_id = $1",
-        )
-        .bind(id.as_str().to_string())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(map_sqlx)?
-        .ok_or_else(|| Error::NotFound(format!("Logged model with ID '{id}' not found.")))?;
-        let exp = rows::i(&row, "experiment_id")?;
-        let source_run = rows::os(&row, "source_run_id")?
-            .map(RunId::parse)
-            .transpose()
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let origin = artifacts::logged_model_origin(&mut *conn, &id)
+            .await?
+            .ok_or_else(|| {
+                Error::not_found(
+                    Entity::LoggedModel,
+                    id.as_str(),
+                    format!("Logged model with ID '{id}' not found."),
+                )
+            })?;
+        let exp = origin.experiment_id;
+        let source_run = origin.source_run_id;
         return Ok(ResolvedSource {
             source: source.to_string(),
             prefix: ArtifactPath::parse(&format!("{exp}/models/{id}/artifacts"))?,

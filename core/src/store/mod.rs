@@ -1,17 +1,33 @@
-//! The store: one sqlx `Any` pool over SQLite or PostgreSQL, each with its own embedded
-//! migrations; write transactions that cannot deadlock; the audit append that every write
-//! transaction ends with; and the single mapping from sqlx errors to domain errors.
-use crate::audit::{chain_hash, AuditRecord};
-use crate::error::{Error, Result};
-use crate::time::now_millis;
+//! The store: the only home of SQL. One sqlx `Any` pool over SQLite or PostgreSQL, each
+//! with its own embedded migrations; write transactions that cannot deadlock; and the
+//! single mapping from sqlx errors to domain errors. Each aggregate's statements and row
+//! decoders live in the module of its name, as plain functions over a connection, so they
+//! run on the pool and inside a write transaction alike; services hold no SQL (a clippy
+//! `disallowed-methods` rule refuses `sqlx::query*` anywhere else).
+use crate::audit::{Action, Subject};
+use crate::error::{Entity, Error, Result};
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor, Row};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub mod artifacts;
+pub mod audit;
+pub mod bind;
+pub mod experiments;
+pub mod kv;
+pub mod logged_models;
+pub mod metrics;
+pub mod models;
+pub mod outbox;
 pub mod rows;
+pub mod runs;
+pub mod search;
+pub mod users;
+pub mod versions;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -176,6 +192,17 @@ impl Store {
         &self.pool
     }
 
+    /// A connection for reads.
+    pub async fn acquire(&self) -> Result<PoolConnection<Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Whether the database answers a constant question (the health check).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+
     /// Starts a write transaction. Every write transaction must end with exactly one
     /// `WriteTx::audit` before `commit`.
     pub async fn begin_write(&self) -> Result<WriteTx> {
@@ -222,60 +249,38 @@ impl WriteTx {
         self.backend
     }
 
-    /// Appends the one audit event of this transaction to the hash chain. The chain head is
-    /// locked until commit, so concurrent writers append in a single order.
+    /// Appends the one audit event of this transaction to the hash chain, and its row in the
+    /// event outbox. The chain head is locked until commit, so concurrent writers append in
+    /// a single order.
     pub async fn audit(
         &mut self,
         actor: &str,
-        action: &str,
-        subject: String,
+        action: Action,
+        subject: &Subject,
         before: String,
         after: String,
     ) -> Result<i64> {
-        let head_sql = match self.backend {
-            Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
-            Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
-        };
-        let head = sqlx::query(head_sql)
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_sqlx)?;
-        let prev_seq: i64 = head.try_get("seq").map_err(map_sqlx)?;
-        let prev_hash: String = head.try_get("hash").map_err(map_sqlx)?;
-        let seq = prev_seq + 1;
-        let at = now_millis();
-        let record = AuditRecord {
-            actor: actor.to_string(),
-            action: action.to_string(),
-            subject,
-            before,
-            after,
-        };
-        let hash = chain_hash(&prev_hash, seq, at, &record);
-        sqlx::query(
-            "INSERT INTO audit_events (seq, at, actor, action, subject, before, after, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        if self.audited {
+            return Err(Error::Internal(
+                "a write transaction records exactly one audit event".into(),
+            ));
+        }
+        let backend = self.backend;
+        let event = audit::append(
+            &mut self.tx,
+            backend,
+            crate::audit::AuditRecord {
+                actor: actor.to_string(),
+                action: action.as_str().to_string(),
+                subject: subject.to_string(),
+                before,
+                after,
+            },
         )
-        .bind(seq)
-        .bind(at)
-        .bind(record.actor)
-        .bind(record.action)
-        .bind(record.subject)
-        .bind(record.before)
-        .bind(record.after)
-        .bind(prev_hash)
-        .bind(hash.clone())
-        .execute(&mut *self.tx)
-        .await
-        .map_err(map_sqlx)?;
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(seq)
-            .bind(hash)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_sqlx)?;
+        .await?;
+        outbox::append(&mut self.tx, &event).await?;
         self.audited = true;
-        Ok(seq)
+        Ok(event.seq)
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -289,13 +294,29 @@ impl WriteTx {
     }
 }
 
+/// ` FOR UPDATE` on PostgreSQL, nothing on SQLite (whose writer lock already serialises
+/// writers): appended to a read whose row a write transaction must hold until it commits.
+pub(crate) fn for_update(conn: &sqlx::AnyConnection) -> &'static str {
+    if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        map_sqlx(e)
+    }
+}
+
 /// The one mapping from sqlx errors to domain errors. Constraint violations name no SQL;
 /// callers that know what was duplicated say so with `or_exists`.
 pub fn map_sqlx(e: sqlx::Error) -> Error {
     match &e {
-        sqlx::Error::RowNotFound => Error::NotFound("not found".into()),
+        sqlx::Error::RowNotFound => Error::not_found(Entity::Record, "", "not found"),
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            Error::AlreadyExists("already exists".into())
+            Error::exists(Entity::Record, "", "already exists")
         }
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::FailedPrecondition(
             "a referenced resource does not exist or is still referenced".into(),
@@ -314,10 +335,10 @@ pub fn map_sqlx(e: sqlx::Error) -> Error {
     }
 }
 
-/// Replaces a generic `AlreadyExists` with a message that names the resource.
-pub fn or_exists(e: Error, msg: impl FnOnce() -> String) -> Error {
+/// Replaces a generic `AlreadyExists` with one that names the resource.
+pub fn or_exists(e: Error, entity: Entity, key: &str, msg: impl FnOnce() -> String) -> Error {
     match e {
-        Error::AlreadyExists(_) => Error::AlreadyExists(msg()),
+        Error::AlreadyExists { .. } => Error::exists(entity, key, msg()),
         other => other,
     }
 }

@@ -13,7 +13,7 @@ use axum::{Extension, Json, Router};
 use futures::TryStreamExt;
 use pedigree_core::artifact::ArtifactPath;
 use pedigree_core::user::Actor;
-use pedigree_core::{Error, Sha256};
+use pedigree_core::{Entity, Error, Sha256};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -71,7 +71,11 @@ async fn upload(
 async fn download(State(ctx): State<Ctx>, Path(raw): Path<String>) -> Result<Response, ApiError> {
     let path = artifact_path(&raw)?;
     let (entry, reader) = ctx.reg.open_artifact(&path).await.map_err(|e| match e {
-        Error::NotFound(_) => ApiError(Error::NotFound(format!("No such artifact: '{path}'"))),
+        Error::NotFound { .. } => ApiError(Error::not_found(
+            Entity::Artifact,
+            path.as_str(),
+            format!("No such artifact: '{path}'"),
+        )),
         other => ApiError(other),
     })?;
     let name = path.segments().last().unwrap_or("artifact").to_string();

@@ -24,9 +24,9 @@ impl ApiError {
 
     pub fn code_and_status(&self) -> (&'static str, StatusCode) {
         match &self.0 {
-            Error::NotFound(_) => ("RESOURCE_DOES_NOT_EXIST", StatusCode::NOT_FOUND),
+            Error::NotFound { .. } => ("RESOURCE_DOES_NOT_EXIST", StatusCode::NOT_FOUND),
             // MLflow answers duplicates with 400, and clients branch on the code.
-            Error::AlreadyExists(_) => ("RESOURCE_ALREADY_EXISTS", StatusCode::BAD_REQUEST),
+            Error::AlreadyExists { .. } => ("RESOURCE_ALREADY_EXISTS", StatusCode::BAD_REQUEST),
             Error::InvalidArgument(_) => ("INVALID_PARAMETER_VALUE", StatusCode::BAD_REQUEST),
             Error::Unauthenticated(_) => ("UNAUTHENTICATED", StatusCode::UNAUTHORIZED),
             Error::PermissionDenied(_) => ("PERMISSION_DENIED", StatusCode::FORBIDDEN),

@@ -258,7 +258,10 @@ async fn get_alias(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>
         .resolve_alias(&name, &alias)
         .await
         .map_err(|e| match e {
-            Error::NotFound(m) if m.contains("alias") => ApiError::invalid(m),
+            e @ Error::NotFound {
+                entity: pedigree_core::error::Entity::Alias,
+                ..
+            } => ApiError::invalid(e.to_string()),
             other => ApiError(other),
         })?;
     let v = ctx.reg.get_model_version(&name, version).await?;

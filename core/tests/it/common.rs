@@ -1,6 +1,5 @@
 //! Store-test harness: every test runs on a fresh SQLite file and, when
 //! `PEDIGREE_TEST_PG_URL` names a PostgreSQL server, on a fresh PostgreSQL database too.
-#![allow(dead_code)]
 use pedigree_core::service::Registry;
 use pedigree_core::store::{Backend, DatabaseUrl};
 use pedigree_core::user::Actor;
@@ -13,6 +12,36 @@ pub struct TestRegistry {
     pub dir: TempDir,
     pub backend: Backend,
     pub url: DatabaseUrl,
+    /// PostgreSQL: the admin URL and the test database's name, dropped with the registry.
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestRegistry {
+    /// Drops a test's PostgreSQL database when the test ends, pass or fail, so a test run
+    /// leaves no databases behind. `Drop` cannot await: a short-lived runtime on its own
+    /// thread does the work (`WITH (FORCE)` ends the registry's pooled connections).
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await
+                {
+                    let _ = c
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            })
+        })
+        .join();
+    }
 }
 
 pub fn alice() -> Actor {
@@ -31,6 +60,7 @@ async fn sqlite() -> TestRegistry {
         dir,
         backend: Backend::Sqlite,
         url,
+        pg: None,
     }
 }
 
@@ -53,6 +83,7 @@ async fn postgres(admin: &str) -> TestRegistry {
         dir,
         backend: Backend::Postgres,
         url,
+        pg: Some((admin.to_string(), name)),
     }
 }
 
@@ -66,11 +97,28 @@ pub async fn registries() -> Vec<TestRegistry> {
     out
 }
 
-/// Runs `SQL` directly, bypassing the services (for tamper and invariant tests).
+/// A connection of the test's own to the registry's database, bypassing the services (for
+/// tamper and invariant tests: the registry keeps its store to itself).
+pub async fn connect(t: &TestRegistry) -> sqlx::AnyConnection {
+    <sqlx::AnyConnection as sqlx::Connection>::connect(t.url.expose())
+        .await
+        .expect("connect to the test database")
+}
+
+/// Runs `sql` directly, bypassing the services.
 pub async fn raw(t: &TestRegistry, sql: &str) -> Result<u64, sqlx::Error> {
-    let mut conn = t.reg.store.pool().acquire().await?;
+    let mut conn = connect(t).await;
     Ok(conn
         .execute(sqlx::AssertSqlSafe(sql.to_string()))
         .await?
         .rows_affected())
+}
+
+/// The single integer `sql` answers (a `COUNT(*)`, say).
+pub async fn scalar(t: &TestRegistry, sql: &str) -> i64 {
+    let mut conn = connect(t).await;
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }

@@ -1,9 +1,7 @@
 //! Store and service tests, written once and run on SQLite and PostgreSQL: registry
 //! invariants, version allocation, stage rules, aliases, runs and metrics, and the audit log.
-#![cfg(feature = "server")]
-mod common;
 
-use common::{alice, bob, raw, registries};
+use crate::common::{alice, bob, raw, registries};
 use pedigree_core::audit::VerifyOutcome;
 use pedigree_core::model_version::NewModelVersion;
 use pedigree_core::names::*;
@@ -95,7 +93,11 @@ async fn duplicate_model_names_are_refused_by_name() {
             .unwrap_err();
         assert_eq!(
             err,
-            Error::AlreadyExists("Registered Model (name=dup) already exists.".into()),
+            Error::exists(
+                pedigree_core::Entity::RegisteredModel,
+                "dup",
+                "Registered Model (name=dup) already exists."
+            ),
             "{:?}",
             t.backend
         );
@@ -225,14 +227,14 @@ async fn aliases_point_at_one_version_and_follow_moves_and_deletes() {
             .set_alias(&alice(), &name, champ.clone(), v(9))
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::NotFound(_)));
+        assert!(matches!(err, Error::NotFound { .. }));
         t.reg
             .delete_model_version(&alice(), &name, v(2))
             .await
             .unwrap();
         assert!(matches!(
             t.reg.resolve_alias(&name, &champ).await.unwrap_err(),
-            Error::NotFound(_)
+            Error::NotFound { .. }
         ));
     }
 }
@@ -502,14 +504,7 @@ async fn dataset_inputs_are_stored_once_per_experiment() {
             .await
             .unwrap();
         assert_eq!(reg.get_run(&r2).await.unwrap().inputs, vec![input]);
-        let mut conn = reg.store.pool().acquire().await.unwrap();
-        let n: i64 = sqlx::Row::get(
-            &sqlx::query("SELECT COUNT(*) AS n FROM datasets")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap(),
-            "n",
-        );
+        let n = crate::common::scalar(&t, "SELECT COUNT(*) FROM datasets").await;
         assert_eq!(n, 1, "{:?}", t.backend);
     }
 }
@@ -538,14 +533,7 @@ async fn identical_artifacts_share_one_blob_and_registration_freezes_them() {
             .await
             .unwrap();
         assert_eq!(a.digest, b.digest);
-        let mut conn = reg.store.pool().acquire().await.unwrap();
-        let n: i64 = sqlx::Row::get(
-            &sqlx::query("SELECT COUNT(*) AS n FROM blobs")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap(),
-            "n",
-        );
+        let n = crate::common::scalar(&t, "SELECT COUNT(*) FROM blobs").await;
         assert_eq!(n, 1);
         let listing = reg
             .list_artifacts(Some(&p(format!("0/{r1}/artifacts"))))
@@ -576,7 +564,7 @@ async fn identical_artifacts_share_one_blob_and_registration_freezes_them() {
                 None
             )
             .await,
-            Err(Error::NotFound(_))
+            Err(Error::NotFound { .. })
         ));
         // Registering from the run freezes its model directory, and only that.
         model_with_versions(reg, "frozen", 0).await;
@@ -631,7 +619,7 @@ async fn version_sources_must_lie_inside_the_runs_artifact_root() {
             nv.source = source.clone();
             let err = reg.create_model_version(&alice(), nv).await.unwrap_err();
             assert!(
-                matches!(err, Error::InvalidArgument(_) | Error::NotFound(_)),
+                matches!(err, Error::InvalidArgument(_) | Error::NotFound { .. }),
                 "{source}: {err:?}"
             );
         }

@@ -1,0 +1,9 @@
+//! The core's integration tests, one binary (linking one per file costs minutes on two
+//! cores): store and service tests run on a fresh SQLite file and, when
+//! `PEDIGREE_TEST_PG_URL` names a PostgreSQL server, on a fresh PostgreSQL database too.
+#![allow(dead_code, clippy::disallowed_methods)]
+
+mod blob;
+mod common;
+mod spine;
+mod store;
