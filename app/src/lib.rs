@@ -1,16 +1,28 @@
 //! Pedigree's dashboard: the HTML shell, the router, the pages and the server functions
 //! they read through. Rendered on the server (feature `ssr`) and hydrated in the browser
 //! (feature `hydrate`).
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`routes`] | every URL: the href builders all links use, and segment encoding |
+//! | [`layout`] | the frame around every page: top bar, navigation, `<main>` |
+//! | [`pages`] | one folder per aggregate; each page is a route below |
+//! | [`components`] | pieces pages share: formatting, badges, tables, links, loading |
+//! | [`api`] | the server functions pages read through, at `/_app/...` |
+//! | [`error`] | the error pages show, mapped from the domain error once |
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod layout;
 pub mod pages;
+pub mod routes;
 
+use layout::Shell;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 /// The document around the app, rendered only on the server.
@@ -32,31 +44,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The router. Each route's address is built by the matching [`routes`] function.
+///
+/// Data routes are `SsrMode::Async`: the server waits for their data before it sends the
+/// head, so a page that fails can still answer with the right status (a missing model is a
+/// 404, not a 200 page saying so).
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Flips to true only in the browser, once hydration has run: tests and people can tell
-    // a live page from a static one.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     view! {
         <Stylesheet id="pedigree" href="/pkg/pedigree.css"/>
         <Title text="Pedigree"/>
         <Router>
-            <header class="topbar">
-                <A href="/" attr:class="brand">"Pedigree"</A>
-                <nav>
-                    <A href="/models">"Models"</A>
-                </nav>
-            </header>
-            <main data-hydrated=move || hydrated.get().to_string()>
+            <Shell>
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/") view=pages::models::ModelList/>
-                    <Route path=path!("/models") view=pages::models::ModelList/>
-                    // Async so a missing model can set a 404 status before the head is sent.
+                    <Route path=path!("/") view=pages::models::ModelList ssr=SsrMode::Async/>
+                    <Route path=path!("/models") view=pages::models::ModelList ssr=SsrMode::Async/>
                     <Route path=path!("/models/:name") view=pages::models::ModelDetail ssr=SsrMode::Async/>
                 </Routes>
-            </main>
+            </Shell>
         </Router>
     }
 }

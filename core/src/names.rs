@@ -101,6 +101,13 @@ string_newtype!(
                 "Invalid model name '{s}': '/', '@' and ':' are not allowed"
             )));
         }
+        // Browsers resolve `.` and `..` path segments (even written `%2E`), so a model of
+        // that name could never be linked to from the dashboard.
+        if s == "." || s == ".." {
+            return Err(Error::invalid(format!(
+                "Invalid model name '{s}': '.' and '..' are not allowed"
+            )));
+        }
         Ok(())
     }
 );

@@ -111,16 +111,20 @@ impl Cli {
                 ),
                 _ => (None, None, None, None, None),
             };
-        let flags = Layer {
+        let mut flags = Layer {
             data_dir: self.global.data_dir.clone(),
-            database_url: self.global.database_url.clone(),
-            host,
-            port,
-            require_auth,
-            single_production,
-            allow_unowned_artifacts,
             ..Layer::default()
         };
+        if let Some(url) = &self.global.database_url {
+            flags = flags
+                .database_url(url)
+                .map_err(|e| format!("--database-url: {e}"))?;
+        }
+        flags.server.host = host;
+        flags.server.port = port;
+        flags.auth.require_auth = require_auth;
+        flags.registry.single_production = single_production;
+        flags.registry.allow_unowned_artifacts = allow_unowned_artifacts;
         Layer::default()
             .merge(file)
             .merge(env)

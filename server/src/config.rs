@@ -5,35 +5,90 @@ use serde::Deserialize;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+/// The resolved configuration, in the sections the TOML file has.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Holds the SQLite file (unless a database URL is given) and the blobs.
     pub data_dir: PathBuf,
-    pub host: IpAddr,
-    /// 0 picks a free port (tests).
-    pub port: u16,
+    pub server: ServerConfig,
+    /// Where the metadata lives; its password is redacted wherever it is printed.
     pub database_url: DatabaseUrl,
-    /// Where the compiled site (`pkg/pedigree.{js,wasm,css}`) is served from.
-    pub site_root: PathBuf,
-    /// Largest request body accepted, in bytes.
-    pub max_body_bytes: usize,
-    /// Refuse API requests without credentials (otherwise they act as `anonymous`).
-    pub require_auth: bool,
+    pub auth: AuthConfig,
     /// Registry behaviour: Production policy of new models, unowned artifact paths.
     pub registry: pedigree_core::service::Settings,
 }
 
-/// One layer: every field optional, so layers can be merged.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub host: IpAddr,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    /// Where the compiled site (`pkg/pedigree.{js,wasm,css}`) is served from.
+    pub site_root: PathBuf,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// Refuse API requests without credentials (otherwise they act as `anonymous`).
+    pub require_auth: bool,
+}
+
+/// One layer: every field optional, so layers can be merged; the TOML file's shape.
+///
+/// ```toml
+/// data_dir = "/var/lib/pedigree"
+/// [server]
+/// host = "0.0.0.0"
+/// port = 3000
+/// [database]
+/// url = "postgres://pedigree:secret@db/pedigree"
+/// [auth]
+/// require_auth = true
+/// [registry]
+/// single_production = true
+/// allow_unowned_artifacts = false
+/// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layer {
     pub data_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub server: ServerLayer,
+    #[serde(default)]
+    pub database: DatabaseLayer,
+    #[serde(default)]
+    pub auth: AuthLayer,
+    #[serde(default)]
+    pub registry: RegistryLayer,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerLayer {
     pub host: Option<IpAddr>,
     pub port: Option<u16>,
-    pub database_url: Option<String>,
     pub site_root: Option<PathBuf>,
     pub max_body_bytes: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseLayer {
+    /// Parsed as it is read, so even a layer prints the URL with its password redacted.
+    pub url: Option<DatabaseUrl>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthLayer {
     pub require_auth: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryLayer {
     pub single_production: Option<bool>,
     pub allow_unowned_artifacts: Option<bool>,
 }
@@ -43,17 +98,50 @@ impl Layer {
     pub fn merge(self, over: Layer) -> Layer {
         Layer {
             data_dir: over.data_dir.or(self.data_dir),
-            host: over.host.or(self.host),
-            port: over.port.or(self.port),
-            database_url: over.database_url.or(self.database_url),
-            site_root: over.site_root.or(self.site_root),
-            max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
-            require_auth: over.require_auth.or(self.require_auth),
-            single_production: over.single_production.or(self.single_production),
-            allow_unowned_artifacts: over
-                .allow_unowned_artifacts
-                .or(self.allow_unowned_artifacts),
+            server: ServerLayer {
+                host: over.server.host.or(self.server.host),
+                port: over.server.port.or(self.server.port),
+                site_root: over.server.site_root.or(self.server.site_root),
+                max_body_bytes: over.server.max_body_bytes.or(self.server.max_body_bytes),
+            },
+            database: DatabaseLayer {
+                url: over.database.url.or(self.database.url),
+            },
+            auth: AuthLayer {
+                require_auth: over.auth.require_auth.or(self.auth.require_auth),
+            },
+            registry: RegistryLayer {
+                single_production: over
+                    .registry
+                    .single_production
+                    .or(self.registry.single_production),
+                allow_unowned_artifacts: over
+                    .registry
+                    .allow_unowned_artifacts
+                    .or(self.registry.allow_unowned_artifacts),
+            },
         }
+    }
+
+    /// A layer that sets only the data directory (tests and flags build on it).
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Layer {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    pub fn port(mut self, port: u16) -> Layer {
+        self.server.port = Some(port);
+        self
+    }
+
+    pub fn database_url(mut self, url: &str) -> Result<Layer, String> {
+        self.database.url = Some(DatabaseUrl::parse(url).map_err(|e| e.to_string())?);
+        Ok(self)
+    }
+
+    pub fn require_auth(mut self, on: bool) -> Layer {
+        self.auth.require_auth = Some(on);
+        self
     }
 
     pub fn from_file(path: &Path) -> Result<Layer, String> {
@@ -63,7 +151,8 @@ impl Layer {
     }
 
     /// `PEDIGREE_DATA`, `PEDIGREE_HOST`, `PEDIGREE_PORT`, `PEDIGREE_DATABASE_URL`,
-    /// `PEDIGREE_SITE_ROOT`, `PEDIGREE_MAX_BODY_BYTES`.
+    /// `PEDIGREE_SITE_ROOT`, `PEDIGREE_MAX_BODY_BYTES`, `PEDIGREE_REQUIRE_AUTH`,
+    /// `PEDIGREE_SINGLE_PRODUCTION`, `PEDIGREE_ALLOW_UNOWNED_ARTIFACTS`.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, String> {
         fn parse<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, String> {
             v.filter(|s| !s.is_empty())
@@ -73,49 +162,63 @@ impl Layer {
                 })
                 .transpose()
         }
+        let url = get("PEDIGREE_DATABASE_URL")
+            .filter(|s| !s.is_empty())
+            .map(|u| DatabaseUrl::parse(&u).map_err(|e| format!("PEDIGREE_DATABASE_URL: {e}")))
+            .transpose()?;
         Ok(Layer {
             data_dir: get("PEDIGREE_DATA")
                 .filter(|s| !s.is_empty())
                 .map(PathBuf::from),
-            host: parse("PEDIGREE_HOST", get("PEDIGREE_HOST"))?,
-            port: parse("PEDIGREE_PORT", get("PEDIGREE_PORT"))?,
-            database_url: get("PEDIGREE_DATABASE_URL").filter(|s| !s.is_empty()),
-            site_root: get("PEDIGREE_SITE_ROOT")
-                .or_else(|| get("LEPTOS_SITE_ROOT"))
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from),
-            max_body_bytes: parse("PEDIGREE_MAX_BODY_BYTES", get("PEDIGREE_MAX_BODY_BYTES"))?,
-            require_auth: parse("PEDIGREE_REQUIRE_AUTH", get("PEDIGREE_REQUIRE_AUTH"))?,
-            single_production: parse(
-                "PEDIGREE_SINGLE_PRODUCTION",
-                get("PEDIGREE_SINGLE_PRODUCTION"),
-            )?,
-            allow_unowned_artifacts: parse(
-                "PEDIGREE_ALLOW_UNOWNED_ARTIFACTS",
-                get("PEDIGREE_ALLOW_UNOWNED_ARTIFACTS"),
-            )?,
+            server: ServerLayer {
+                host: parse("PEDIGREE_HOST", get("PEDIGREE_HOST"))?,
+                port: parse("PEDIGREE_PORT", get("PEDIGREE_PORT"))?,
+                site_root: get("PEDIGREE_SITE_ROOT")
+                    .or_else(|| get("LEPTOS_SITE_ROOT"))
+                    .filter(|s| !s.is_empty())
+                    .map(PathBuf::from),
+                max_body_bytes: parse("PEDIGREE_MAX_BODY_BYTES", get("PEDIGREE_MAX_BODY_BYTES"))?,
+            },
+            database: DatabaseLayer { url },
+            auth: AuthLayer {
+                require_auth: parse("PEDIGREE_REQUIRE_AUTH", get("PEDIGREE_REQUIRE_AUTH"))?,
+            },
+            registry: RegistryLayer {
+                single_production: parse(
+                    "PEDIGREE_SINGLE_PRODUCTION",
+                    get("PEDIGREE_SINGLE_PRODUCTION"),
+                )?,
+                allow_unowned_artifacts: parse(
+                    "PEDIGREE_ALLOW_UNOWNED_ARTIFACTS",
+                    get("PEDIGREE_ALLOW_UNOWNED_ARTIFACTS"),
+                )?,
+            },
         })
     }
 
-    /// Fills the defaults and parses.
+    /// Fills the defaults.
     pub fn resolve(self) -> Result<Config, String> {
         let data_dir = self
             .data_dir
             .unwrap_or_else(|| PathBuf::from("pedigree-data"));
-        let database_url = match self.database_url {
-            Some(u) => DatabaseUrl::parse(&u).map_err(|e| e.to_string())?,
-            None => DatabaseUrl::sqlite_in(&data_dir),
-        };
+        let database_url = self
+            .database
+            .url
+            .unwrap_or_else(|| DatabaseUrl::sqlite_in(&data_dir));
         Ok(Config {
-            host: self.host.unwrap_or(IpAddr::from([127, 0, 0, 1])),
-            port: self.port.unwrap_or(3000),
+            server: ServerConfig {
+                host: self.server.host.unwrap_or(IpAddr::from([127, 0, 0, 1])),
+                port: self.server.port.unwrap_or(3000),
+                site_root: self.server.site_root.unwrap_or_else(default_site_root),
+                max_body_bytes: self.server.max_body_bytes.unwrap_or(5 * 1024 * 1024 * 1024),
+            },
             database_url,
-            site_root: self.site_root.unwrap_or_else(default_site_root),
-            max_body_bytes: self.max_body_bytes.unwrap_or(5 * 1024 * 1024 * 1024),
-            require_auth: self.require_auth.unwrap_or(false),
+            auth: AuthConfig {
+                require_auth: self.auth.require_auth.unwrap_or(false),
+            },
             registry: pedigree_core::service::Settings {
-                single_production_default: self.single_production.unwrap_or(true),
-                allow_unowned_artifacts: self.allow_unowned_artifacts.unwrap_or(false),
+                single_production_default: self.registry.single_production.unwrap_or(true),
+                allow_unowned_artifacts: self.registry.allow_unowned_artifacts.unwrap_or(false),
             },
             data_dir,
         })
@@ -142,26 +245,36 @@ mod tests {
 
     #[test]
     fn later_layers_win_and_defaults_fill_the_rest() {
-        let file = Layer {
-            port: Some(4000),
-            host: Some("0.0.0.0".parse().unwrap()),
-            ..Layer::default()
-        };
+        let file: Layer = toml::from_str("[server]\nport = 4000\nhost = \"0.0.0.0\"\n").unwrap();
         let env = Layer::from_env(|k| (k == "PEDIGREE_PORT").then(|| "5000".to_string())).unwrap();
-        let flags = Layer {
-            data_dir: Some("/tmp/x".into()),
-            ..Layer::default()
-        };
+        let flags = Layer::default().data_dir("/tmp/x");
         let c = Layer::default()
             .merge(file)
             .merge(env)
             .merge(flags)
             .resolve()
             .unwrap();
-        assert_eq!(c.port, 5000);
-        assert_eq!(c.host.to_string(), "0.0.0.0");
+        assert_eq!(c.server.port, 5000);
+        assert_eq!(c.server.host.to_string(), "0.0.0.0");
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert!(c.database_url.expose().contains("/tmp/x/pedigree.db"));
+        assert!(!c.auth.require_auth);
+        assert!(c.registry.single_production_default);
+    }
+
+    #[test]
+    fn every_section_of_the_file_is_read() {
+        let layer: Layer = toml::from_str(
+            "data_dir = \"/d\"\n[server]\nmax_body_bytes = 10\n[database]\nurl = \"postgres://u:p@h/db\"\n\
+             [auth]\nrequire_auth = true\n[registry]\nsingle_production = false\nallow_unowned_artifacts = true\n",
+        )
+        .unwrap();
+        let c = layer.resolve().unwrap();
+        assert_eq!(c.server.max_body_bytes, 10);
+        assert_eq!(c.database_url.expose(), "postgres://u:p@h/db");
+        assert!(c.auth.require_auth);
+        assert!(!c.registry.single_production_default);
+        assert!(c.registry.allow_unowned_artifacts);
     }
 
     #[test]
@@ -169,21 +282,35 @@ mod tests {
         let err =
             Layer::from_env(|k| (k == "PEDIGREE_PORT").then(|| "http".to_string())).unwrap_err();
         assert!(err.contains("PEDIGREE_PORT"), "{err}");
+        let err = Layer::from_env(|k| (k == "PEDIGREE_DATABASE_URL").then(|| "mysql://x".into()))
+            .unwrap_err();
+        assert!(err.contains("PEDIGREE_DATABASE_URL"), "{err}");
     }
 
     #[test]
-    fn unknown_file_keys_are_refused() {
+    fn unknown_file_keys_are_refused_in_every_section() {
         assert!(toml::from_str::<Layer>("prot = 1").is_err());
+        assert!(toml::from_str::<Layer>("[server]\nprot = 1").is_err());
+        assert!(toml::from_str::<Layer>("[database]\nuri = \"x\"").is_err());
+        assert!(toml::from_str::<Layer>("[database]\nurl = \"mysql://x\"").is_err());
     }
 
     #[test]
-    fn database_password_is_redacted_in_debug() {
-        let c = Layer {
-            database_url: Some("postgres://u:hunter2@h/db".into()),
-            ..Layer::default()
-        }
-        .resolve()
+    fn the_database_password_is_redacted_in_every_layer_and_the_config() {
+        let from_env = Layer::from_env(|k| {
+            (k == "PEDIGREE_DATABASE_URL").then(|| "postgres://u:hunter2@h/db".to_string())
+        })
         .unwrap();
-        assert!(!format!("{c:?}").contains("hunter2"));
+        let from_file: Layer =
+            toml::from_str("[database]\nurl = \"postgres://u:hunter2@h/db\"").unwrap();
+        let from_flags = Layer::default()
+            .database_url("postgres://u:hunter2@h/db")
+            .unwrap();
+        for layer in [from_env, from_file, from_flags] {
+            assert!(!format!("{layer:?}").contains("hunter2"), "{layer:?}");
+            let c = layer.resolve().unwrap();
+            assert!(!format!("{c:?}").contains("hunter2"), "{c:?}");
+            assert_eq!(c.database_url.expose(), "postgres://u:hunter2@h/db");
+        }
     }
 }

@@ -16,14 +16,18 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
         Err(_) => LeptosOptions::builder().output_name("pedigree").build(),
     };
     options.output_name = Arc::from("pedigree");
-    options.site_root = Arc::from(config.site_root.to_string_lossy().as_ref());
+    options.site_root = Arc::from(config.server.site_root.to_string_lossy().as_ref());
     options.site_pkg_dir = Arc::from("pkg");
     options.site_addr = addr;
     let routes = generate_route_list(App);
     let ctx_registry = registry.clone();
     let page_options = options.clone();
     let health_registry = registry.clone();
-    let api = crate::mlflow::router(registry.clone(), config.max_body_bytes, config.require_auth);
+    let api = crate::mlflow::router(
+        registry.clone(),
+        config.server.max_body_bytes,
+        config.auth.require_auth,
+    );
     Router::new()
         .route("/health", get(move || health(health_registry.clone())))
         .route("/api/{*rest}", axum::routing::any(crate::mlflow::not_found))

@@ -24,9 +24,14 @@ impl Application {
             .await
             .map_err(|e| e.to_string())?
             .with_settings(config.registry);
-        let listener = TcpListener::bind((config.host, config.port))
+        let listener = TcpListener::bind((config.server.host, config.server.port))
             .await
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
+            .map_err(|e| {
+                format!(
+                    "cannot listen on {}:{}: {e}",
+                    config.server.host, config.server.port
+                )
+            })?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let router = routes::router(registry.clone(), config, addr);
         Ok(Application {

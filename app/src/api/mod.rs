@@ -1,11 +1,12 @@
-//! Server functions: thin adapters that take the registry service from context, call
-//! `pedigree_core`, and map the error once. One module per aggregate.
-pub mod models;
-pub mod versions;
-
-/// The registry service the server provides to every server function.
+//! Server functions: the dashboard's only way to the registry. Each is thin: take the
+//! [`ctx::Ctx`] (registry and actor), make one `pedigree_core` call, map the error. One
+//! module per aggregate.
+//!
+//! Every server function has an explicit, stable URL under `/_app/`, e.g.
+//! `#[server(prefix = "/_app", endpoint = "models/list")]` answers `POST /_app/models/list`.
+//! Explicit because the default URL carries a hash of the crate path, so it changes between
+//! builds and cannot be named in tests, logs or a proxy config. Outside `/api/` because that
+//! tree is MLflow's: the server answers its unknown paths with MLflow's JSON 404.
 #[cfg(feature = "ssr")]
-pub fn registry() -> Result<pedigree_core::service::Registry, crate::error::UiError> {
-    leptos::prelude::use_context::<pedigree_core::service::Registry>()
-        .ok_or(crate::error::UiError::Internal)
-}
+pub mod ctx;
+pub mod models;

@@ -1,15 +1,16 @@
-//! The dashboard's pages, one folder per aggregate.
+//! The dashboard's pages, one folder per aggregate (`models/`; runs, experiments, reviews
+//! and audit come next, each at its [`crate::routes`] address). A page reads its route
+//! params, loads through [`crate::api`] inside a [`crate::components::Loaded`], and renders
+//! with [`crate::components`].
 pub mod models;
 
+use crate::components::set_status;
 use leptos::prelude::*;
 
 /// Any path no route matches.
 #[component]
 pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-        resp.set_status(http::StatusCode::NOT_FOUND);
-    }
+    set_status(404);
     view! {
         <div class="error" data-testid="error">
             <strong>"Not found"</strong>

@@ -21,6 +21,10 @@ fn model_name_accepts_an_ordinary_name() {
 #[test]
 fn model_name_refuses_empty_and_too_long() {
     assert!(is_invalid(ModelName::parse("")));
+    assert!(is_invalid(ModelName::parse(".")));
+    assert!(is_invalid(ModelName::parse("..")));
+    assert!(ModelName::parse("...").is_ok());
+    assert!(ModelName::parse(".hidden").is_ok());
     assert!(ModelName::parse("a".repeat(MAX_NAME_LEN)).is_ok());
     assert!(is_invalid(ModelName::parse("a".repeat(MAX_NAME_LEN + 1))));
     // Counted in characters, not bytes: 500 two-byte characters are fine.

@@ -86,6 +86,14 @@ impl DatabaseUrl {
         }
     }
 }
+/// Read from configuration as a string, and checked as it is read.
+impl<'de> serde::Deserialize<'de> for DatabaseUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DatabaseUrl::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl std::fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.redacted())

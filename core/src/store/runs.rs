@@ -43,7 +43,8 @@ impl TryFrom<RunRow> for RunInfo {
     }
 }
 
-pub(super) const RUN_COLUMNS: &str = "run_id, experiment_id, name, user_id, status, start_time, end_time, \
+pub(super) const RUN_COLUMNS: &str =
+    "run_id, experiment_id, name, user_id, status, start_time, end_time, \
                            artifact_uri, lifecycle_stage";
 
 /// A new run's row.
@@ -196,4 +197,3 @@ pub async fn add_input(
     .await?;
     Ok(())
 }
-

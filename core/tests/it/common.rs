@@ -51,6 +51,15 @@ pub fn bob() -> Actor {
     Actor::new(UserName::parse("bob").unwrap())
 }
 
+/// A fresh run in the Default experiment, created by alice.
+pub async fn a_run(reg: &Registry) -> pedigree_core::RunId {
+    reg.create_run(&alice(), pedigree_core::service::runs::NewRun::default())
+        .await
+        .unwrap()
+        .info
+        .run_id
+}
+
 async fn sqlite() -> TestRegistry {
     let dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::sqlite_in(dir.path());

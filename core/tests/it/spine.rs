@@ -2,27 +2,18 @@
 //! concurrent update loses another's change, every write passes the policy with its typed
 //! action and subject, every audit event has its outbox row, and both databases have the
 //! same schema.
-use crate::common::{alice, bob, registries, scalar, TestRegistry};
+use crate::common::{a_run, alice, bob, registries, scalar, TestRegistry};
 use pedigree_core::audit::{Action, Subject};
 use pedigree_core::model_version::NewModelVersion;
 use pedigree_core::names::*;
 use pedigree_core::policy::Policy;
 use pedigree_core::run::{Metric, RunStatus};
-use pedigree_core::service::runs::NewRun;
 use pedigree_core::service::Registry;
 use pedigree_core::store::Backend;
 use pedigree_core::user::Actor;
 use pedigree_core::Error;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
-
-async fn a_run(reg: &Registry) -> RunId {
-    reg.create_run(&alice(), NewRun::default())
-        .await
-        .unwrap()
-        .info
-        .run_id
-}
 
 /// A deterministic stream of arbitrary 64-bit patterns (xorshift64*), so a failure can be
 /// reproduced from the test alone.

@@ -1,7 +1,7 @@
 //! Store and service tests, written once and run on SQLite and PostgreSQL: registry
 //! invariants, version allocation, stage rules, aliases, runs and metrics, and the audit log.
 
-use crate::common::{alice, bob, raw, registries};
+use crate::common::{a_run, alice, bob, raw, registries};
 use pedigree_core::audit::VerifyOutcome;
 use pedigree_core::model_version::NewModelVersion;
 use pedigree_core::names::*;
@@ -25,14 +25,6 @@ fn new_version(name: &str, run: &RunId) -> NewModelVersion {
         description: String::new(),
         tags: vec![],
     }
-}
-
-async fn a_run(reg: &Registry) -> RunId {
-    reg.create_run(&alice(), NewRun::default())
-        .await
-        .unwrap()
-        .info
-        .run_id
 }
 
 async fn model_with_versions(reg: &Registry, name: &str, n: usize) {

@@ -1,37 +1,36 @@
 //! One registered model: its description, tags, policy and every version with its stage
 //! and aliases.
-use crate::api::versions::{get_model_page, ModelPage};
-use crate::components::{format_time, ErrorBox, StageBadge};
+use crate::api::models::{get_model, ModelPage};
+use crate::components::{
+    format_time, short_id, AliasBadge, DataTable, Link, Loaded, StageBadge, DASH,
+};
+use crate::routes;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ModelDetail() -> impl IntoView {
-    let params = use_params_map();
-    let name = move || params.read().get("name").unwrap_or_default();
-    let page = Resource::new(name, get_model_page);
+    // Decoded exactly once from the URL (see `routes`): the model's name itself, so a model
+    // called `a%2Bb` is not shown as `a+b`.
+    let name = routes::use_param(routes::MODEL_ROUTE, "name");
+    let page = Resource::new(move || name.get(), get_model);
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading model…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => view! { <ModelView page=p/> }.into_any(),
-                    Err(e) => {
-                        #[cfg(feature = "ssr")]
-                        if e.is_not_found() {
-                            if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-                                resp.set_status(http::StatusCode::NOT_FOUND);
-                            }
-                        }
-                        view! { <ErrorBox error=e/> }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded resource=page loading="Loading model…" let:page>
+            <ModelView page/>
+        </Loaded>
     }
 }
 
 #[component]
 fn ModelView(page: ModelPage) -> impl IntoView {
+    const COLUMNS: &[&str] = &[
+        "Version",
+        "Stage",
+        "Aliases",
+        "Run",
+        "Registered by",
+        "Created",
+        "Description",
+    ];
     let m = page.model;
     let policy = if m.single_production {
         "One Production version at a time"
@@ -45,41 +44,26 @@ fn ModelView(page: ModelPage) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(" · ");
     view! {
-        <p class="crumbs"><a href="/models">"Models"</a>" / "</p>
+        <p class="crumbs"><Link href=routes::models()>"Models"</Link>" / "</p>
         <h1 data-testid="model-name">{m.name.to_string()}</h1>
         <p>{m.description.clone()}</p>
         <p class="muted small">{policy}{if tags.is_empty() { String::new() } else { format!(" · {tags}") }}</p>
         <h2>"Versions"</h2>
-        <table class="grid" data-testid="version-list">
-            <thead>
-                <tr>
-                    <th>"Version"</th>
-                    <th>"Stage"</th>
-                    <th>"Aliases"</th>
-                    <th>"Run"</th>
-                    <th>"Registered by"</th>
-                    <th>"Created"</th>
-                    <th>"Description"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {page.versions.into_iter().map(|v| {
-                    let run = v.run_id.as_ref().map(|r| r.as_str()[..8].to_string()).unwrap_or_else(|| "—".into());
-                    view! {
-                        <tr data-testid="version-row">
-                            <td class="num">{format!("v{}", v.version)}</td>
-                            <td><StageBadge stage=v.stage/></td>
-                            <td>
-                                {v.aliases.iter().map(|a| view! { <span class="alias" data-testid="alias">{format!("@{a}")}</span> }).collect_view()}
-                            </td>
-                            <td class="mono">{run}</td>
-                            <td>{v.user_id.clone()}</td>
-                            <td class="small">{format_time(v.creation_time)}</td>
-                            <td class="small">{v.description.clone()}</td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <DataTable testid="version-list" columns=COLUMNS>
+            {page.versions.into_iter().map(|v| {
+                let run = v.run_id.as_ref().map(|r| short_id(r.as_str())).unwrap_or_else(|| DASH.into());
+                view! {
+                    <tr data-testid="version-row">
+                        <td class="num">{format!("v{}", v.version)}</td>
+                        <td><StageBadge stage=v.stage/></td>
+                        <td>{v.aliases.into_iter().map(|alias| view! { <AliasBadge alias/> }).collect_view()}</td>
+                        <td class="mono">{run}</td>
+                        <td>{v.user_id.clone()}</td>
+                        <td class="small">{format_time(v.creation_time)}</td>
+                        <td class="small">{v.description.clone()}</td>
+                    </tr>
+                }
+            }).collect_view()}
+        </DataTable>
     }
 }

@@ -214,7 +214,9 @@ pub async fn load(
         for r in fetch(&mut *conn, sql, &b).await? {
             let run_id: String = sqlx::Row::try_get(&r, "run_id")?;
             if let Some(&i) = index.get(&run_id) {
-                runs[i].metrics.push(crate::store::metrics::metric_from_row(&r)?);
+                runs[i]
+                    .metrics
+                    .push(crate::store::metrics::metric_from_row(&r)?);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Spawns the real application on port 0 with a fresh data directory (SQLite, or a fresh
 //! PostgreSQL database when `PEDIGREE_TEST_PG_URL` is set and the caller asks for it).
-#![allow(dead_code)]
+
 use pedigree_server::config::Layer;
 use pedigree_server::Application;
 use serde_json::Value;
@@ -10,18 +10,47 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     pub registry: pedigree_core::service::Registry,
     pub client: reqwest::Client,
+    /// PostgreSQL: the admin URL and the test database, dropped with the server.
+    pg: Option<(String, String)>,
+}
+
+impl Drop for Server {
+    /// Drops the test's PostgreSQL database when the test ends, pass or fail. `Drop`
+    /// cannot await: a short-lived runtime on its own thread does it, and `WITH (FORCE)`
+    /// ends the connections the server still holds.
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
+        let _ = std::thread::spawn(move || {
+            use sqlx::Executor;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await
+                {
+                    let _ = c
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            })
+        })
+        .join();
+    }
 }
 
 pub async fn spawn_with(layer: Layer) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let config = Layer {
-        data_dir: Some(dir.path().to_path_buf()),
-        port: Some(0),
-        ..Layer::default()
-    }
-    .merge(layer)
-    .resolve()
-    .unwrap();
+    let config = Layer::default()
+        .data_dir(dir.path())
+        .port(0)
+        .merge(layer)
+        .resolve()
+        .unwrap();
     let app = Application::build(&config).await.unwrap();
     let registry = app.registry().clone();
     let base = format!("http://{}", app.local_addr());
@@ -31,6 +60,7 @@ pub async fn spawn_with(layer: Layer) -> Server {
         dir,
         registry,
         client: reqwest::Client::new(),
+        pg: None,
     }
 }
 
@@ -38,8 +68,9 @@ pub async fn spawn() -> Server {
     spawn_with(Layer::default()).await
 }
 
-/// A fresh, empty PostgreSQL database in the cluster `PEDIGREE_TEST_PG_URL` names.
-async fn fresh_pg_database(admin: &str) -> String {
+/// A fresh, empty PostgreSQL database in the cluster `PEDIGREE_TEST_PG_URL` names: its
+/// URL and its name.
+async fn fresh_pg_database(admin: &str) -> (String, String) {
     use sqlx::Executor;
     sqlx::any::install_default_drivers();
     let name = format!("pedigree_api_{}", std::process::id()) + &format!("_{}", rand_suffix());
@@ -50,7 +81,7 @@ async fn fresh_pg_database(admin: &str) -> String {
         .await
         .unwrap();
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
-    format!("{base}/{name}")
+    (format!("{base}/{name}"), name)
 }
 
 fn rand_suffix() -> String {
@@ -72,14 +103,10 @@ pub async fn servers_with(layer: Layer) -> Vec<Server> {
     let mut out = vec![spawn_with(layer.clone()).await];
     match std::env::var("PEDIGREE_TEST_PG_URL") {
         Ok(admin) if !admin.is_empty() => {
-            let url = fresh_pg_database(&admin).await;
-            out.push(
-                spawn_with(Layer {
-                    database_url: Some(url),
-                    ..layer
-                })
-                .await,
-            );
+            let (url, name) = fresh_pg_database(&admin).await;
+            let mut server = spawn_with(layer.database_url(&url).unwrap()).await;
+            server.pg = Some((admin, name));
+            out.push(server);
         }
         _ => eprintln!("SKIPPING PostgreSQL for this API test: PEDIGREE_TEST_PG_URL is not set"),
     }

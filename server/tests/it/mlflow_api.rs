@@ -1,9 +1,7 @@
 //! Black-box tests of the MLflow API against the real server on port 0: shapes, error codes
 //! and statuses, artifacts, credentials. The real `mlflow` client runs the full workflow in
 //! `tests/mlflow/`; these pin the edges a client does not exercise.
-mod common;
-
-use common::{assert_error, servers, servers_with};
+use crate::common::{assert_error, servers, servers_with};
 use reqwest::Method;
 use serde_json::json;
 
@@ -200,7 +198,7 @@ async fn set_experiment_flow_and_run_lifecycle() {
     }
 }
 
-async fn run_with_model(s: &common::Server) -> (String, String) {
+async fn run_with_model(s: &crate::common::Server) -> (String, String) {
     let (_, run) = s.post("runs/create", json!({"experiment_id": "0"})).await;
     let run_id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
     let put = s
@@ -430,12 +428,7 @@ async fn artifacts_stream_in_and_out_verified_and_frozen_after_registration() {
 
 #[tokio::test]
 async fn credentials_are_checked_on_every_route_and_recorded_as_the_actor() {
-    for s in servers_with(pedigree_server::config::Layer {
-        require_auth: Some(true),
-        ..Default::default()
-    })
-    .await
-    {
+    for s in servers_with(pedigree_server::config::Layer::default().require_auth(true)).await {
         let system = pedigree_core::user::Actor::system();
         let alice = pedigree_core::UserName::parse("alice").unwrap();
         s.registry

@@ -1,9 +1,7 @@
 //! Reliability as a user sees it: many concurrent writers get answers, never a 5xx; every
 //! write that was acknowledged survives a `kill -9` of the server; the audit chain still
 //! verifies afterwards.
-mod common;
-
-use common::servers;
+use crate::common::servers;
 use serde_json::json;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,9 +2,7 @@
 //! response, with ids and times normalised, is compared with `snapshots/mlflow_api.json`.
 //! Runs on SQLite and PostgreSQL against the same snapshot, so both stores answer alike.
 //! After an intended change, regenerate with `UPDATE_SNAPSHOTS=1`.
-mod common;
-
-use common::servers;
+use crate::common::servers;
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 

@@ -1,0 +1,53 @@
+// Shared by every spec: the error watch and the wait for hydration.
+import { test as base, expect, type Page } from "@playwright/test";
+
+// Every test fails on uncaught page errors and on console errors: a hydration
+// mismatch leaves the page partly interactive, so checking text and clicks alone
+// could pass on a broken page. 404s of favicon.ico are ignored, and so are 404s of
+// URLs a test expects to be missing (see `expect404`).
+type ErrorWatch = {
+  errors: string[];
+  expect404(pathname: string): void;
+};
+
+export const test = base.extend<{ errorWatch: ErrorWatch }>({
+  errorWatch: [
+    async ({ page }, use) => {
+      const expected404 = new Set<string>();
+      const watch: ErrorWatch = {
+        errors: [],
+        expect404: (pathname) => {
+          expected404.add(pathname);
+        },
+      };
+      const pathOf = (url: string) => {
+        try {
+          return new URL(url).pathname;
+        } catch {
+          return url;
+        }
+      };
+      page.on("pageerror", (err) => {
+        watch.errors.push(`pageerror: ${err.message}`);
+      });
+      page.on("console", (msg) => {
+        if (msg.type() !== "error") return;
+        const text = msg.text();
+        const path = pathOf(msg.location().url ?? "");
+        const is404 = /status of 404/.test(text);
+        if (is404 && (path.endsWith("/favicon.ico") || expected404.has(path))) return;
+        watch.errors.push(`console.error: ${text} (${msg.location().url})`);
+      });
+      await use(watch);
+      expect(watch.errors, "page errors and console errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+// The app sets <main data-hydrated="true"> once the wasm has hydrated the page.
+export async function waitForHydration(page: Page) {
+  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
+}

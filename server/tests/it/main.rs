@@ -1,0 +1,12 @@
+//! The server's integration tests, one binary (linking one per file costs minutes on two
+//! cores): the application on port 0 (SQLite, and PostgreSQL when `PEDIGREE_TEST_PG_URL`
+//! is set), the MLflow API as clients see it, response snapshots, the `pedigree` binary,
+//! and reliability under concurrency and `kill -9`.
+#![allow(dead_code)]
+
+mod app;
+mod cli;
+mod common;
+mod mlflow_api;
+mod mlflow_snapshots;
+mod reliability;
