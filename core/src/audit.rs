@@ -28,6 +28,19 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
+impl AuditEvent {
+    /// The event's action, typed. The stored text is kept as written, since it is what
+    /// the chain hashes; every event written through the write path parses.
+    pub fn action(&self) -> Result<Action> {
+        self.action.parse()
+    }
+
+    /// The event's subject, typed (see `action`).
+    pub fn subject(&self) -> Result<Subject> {
+        self.subject.parse()
+    }
+}
+
 /// The fields an event is made of, before it is chained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {

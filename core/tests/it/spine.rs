@@ -397,8 +397,7 @@ async fn every_audit_event_has_its_outbox_row_and_reads_back_typed() {
             events
         );
         for e in reg.audit_events(None, None, 100).await.unwrap() {
-            let action: Action = e.action.parse().unwrap();
-            let subject: Subject = e.subject.parse().unwrap();
+            let (action, subject) = (e.action().unwrap(), e.subject().unwrap());
             assert_eq!(
                 (action.to_string(), subject.to_string()),
                 (e.action, e.subject)
