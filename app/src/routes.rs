@@ -4,7 +4,7 @@
 //!
 //! Names reach URLs unchanged from the registry (a model may be called `fraud #2 ü?x`), so
 //! each builder encodes each segment; pages never format paths themselves. The route
-//! patterns these builders match live in [`crate::App`]; `server/tests/app.rs` follows the
+//! patterns these builders match live in [`crate::App`]; `server/tests/it/app.rs` follows the
 //! built links to the pages that exist. A builder for a page that does not exist yet is
 //! here so that its address is decided once, before links to it appear.
 //!

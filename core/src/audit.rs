@@ -136,6 +136,7 @@ actions! {
     LoggedModelCreate => "logged_model.create",
     LoggedModelFinalize => "logged_model.finalize",
     LoggedModelSetTags => "logged_model.set_tags",
+    LoggedModelLogParams => "logged_model.log_params",
     LoggedModelDeleteTag => "logged_model.delete_tag",
     LoggedModelDelete => "logged_model.delete",
     RegisteredModelCreate => "registered_model.create",

@@ -136,6 +136,7 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                             Tag::parse("mlflow.user", "alice")?,
                             Tag::parse("pedigree.hardware", m.hardware)?,
                         ],
+                        user_id: None,
                     },
                 )
                 .await?;
@@ -159,6 +160,8 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                     timestamp: ts,
                     step,
                     model_id: None,
+                    dataset_name: None,
+                    dataset_digest: None,
                 });
                 metrics.push(Metric {
                     key: Key::parse("accuracy")?,
@@ -166,6 +169,8 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                     timestamp: ts,
                     step,
                     model_id: None,
+                    dataset_name: None,
+                    dataset_digest: None,
                 });
                 metrics.push(Metric {
                     key: Key::parse("auc")?,
@@ -174,6 +179,8 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                     timestamp: ts,
                     step,
                     model_id: None,
+                    dataset_name: None,
+                    dataset_digest: None,
                 });
             }
             reg.log_batch(&alice, &id, &[], &params, &[]).await?;
@@ -195,6 +202,7 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                     },
                     tags: vec![Tag::parse("mlflow.data.context", "training")?],
                 }],
+                &[],
             )
             .await?;
             let root = ArtifactPath::parse(&format!("{exp}/{id}/artifacts"))?;
@@ -229,7 +237,7 @@ pub async fn load(reg: &Registry) -> Result<usize> {
                     NewModelVersion {
                         name: name.clone(),
                         source: format!("mlflow-artifacts:/{root}/model"),
-                        run_id: Some(id.clone()),
+                        run_id: Some(id.to_string()),
                         run_link: String::new(),
                         logged_model_id: None,
                         description: format!("Retrained on {} with lr={lr}", m.dataset),

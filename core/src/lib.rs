@@ -12,6 +12,7 @@ pub mod time;
 pub mod artifact;
 pub mod audit;
 pub mod experiment;
+pub mod external;
 pub mod logged_model;
 pub mod model_version;
 pub mod policy;

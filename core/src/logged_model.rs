@@ -1,5 +1,6 @@
 //! MLflow 3 logged models: a model produced by a run, with its own artifact root.
-use crate::names::{ExperimentId, LoggedModelId, RunId, Tag};
+use crate::external::RunRef;
+use crate::names::{ExperimentId, LoggedModelId, Tag};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +35,8 @@ pub struct LoggedModel {
     pub model_id: LoggedModelId,
     pub experiment_id: ExperimentId,
     pub name: String,
-    pub source_run_id: Option<RunId>,
+    /// The run that made it: tracked here, or an external run reference kept verbatim.
+    pub source_run_id: Option<RunRef>,
     pub status: LoggedModelStatus,
     pub artifact_location: String,
     pub model_type: Option<String>,

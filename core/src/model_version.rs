@@ -1,5 +1,7 @@
-//! Model versions: an immutable artifact set registered under a model, with a stage.
-use crate::names::{AliasName, LoggedModelId, ModelName, RunId, Stage, Tag, Version};
+//! Model versions: an immutable artifact set registered under a model, with a stage, or an
+//! external reference to files elsewhere (see `crate::external`).
+use crate::external::{RunRef, SourceKind};
+use crate::names::{AliasName, LoggedModelId, ModelName, Stage, Tag, Version};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +35,11 @@ pub struct ModelVersion {
     pub name: ModelName,
     pub version: Version,
     pub source: String,
-    pub run_id: Option<RunId>,
+    /// Owned (inside a run's or logged model's root here, frozen) or an external reference.
+    #[serde(default)]
+    pub source_kind: SourceKind,
+    /// The run it came from: tracked here, or a reference kept verbatim.
+    pub run_id: Option<RunRef>,
     pub run_link: String,
     pub logged_model_id: Option<LoggedModelId>,
     pub status: VersionStatus,
@@ -52,11 +58,19 @@ pub struct ModelVersion {
 pub struct NewModelVersion {
     pub name: ModelName,
     pub source: String,
-    pub run_id: Option<RunId>,
+    /// As the client sent it: a run tracked here, or kept as an external run reference.
+    pub run_id: Option<String>,
     pub run_link: String,
     pub logged_model_id: Option<LoggedModelId>,
     pub description: String,
     pub tags: Vec<Tag>,
+}
+
+impl ModelVersion {
+    /// Whether the source is an external reference (never read or served, not frozen).
+    pub fn is_external(&self) -> bool {
+        self.source_kind.is_external()
+    }
 }
 
 /// The result of a stage transition: the version moved and any version archived with it.

@@ -200,10 +200,11 @@ impl Version {
 impl FromStr for Version {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        let n: i64 = s
-            .trim()
-            .parse()
-            .map_err(|_| Error::invalid(format!("Model version must be an integer, got '{s}'")))?;
+        let n: i64 = s.trim().parse().map_err(|_| {
+            Error::invalid(format!(
+                "Parameter 'version' must be an integer, got '{s}'."
+            ))
+        })?;
         Version::new(n)
     }
 }
@@ -378,13 +379,21 @@ impl Stage {
         }
     }
 }
+impl Stage {
+    /// Staging and Production: the stages versions are served from, which archiving and
+    /// the external-source gate apply to (MLflow's "active" stages).
+    pub fn is_active(self) -> bool {
+        matches!(self, Stage::Staging | Stage::Production)
+    }
+}
 impl FromStr for Stage {
     type Err = Error;
-    /// Case-insensitive, as MLflow's `get_canonical_stage`.
+    /// Case-insensitive, as MLflow's `get_canonical_stage`, and otherwise exact: no
+    /// surrounding whitespace.
     fn from_str(s: &str) -> Result<Self> {
         Stage::ALL
             .into_iter()
-            .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
+            .find(|st| st.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 Error::invalid(format!(
                     "Invalid Model Version stage: {s}. Value must be one of None, Staging, Production, Archived."

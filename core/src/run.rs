@@ -64,6 +64,11 @@ pub struct Metric {
     /// The MLflow 3 logged model this point belongs to, if any.
     #[serde(default)]
     pub model_id: Option<LoggedModelId>,
+    /// The dataset the point was evaluated on (MLflow 3), by name and digest.
+    #[serde(default)]
+    pub dataset_name: Option<String>,
+    #[serde(default)]
+    pub dataset_digest: Option<String>,
 }
 
 /// A dataset as MLflow describes it: identified by (name, digest) within an experiment.
@@ -125,6 +130,9 @@ pub struct Run {
     pub params: Vec<Tag>,
     pub tags: Vec<Tag>,
     pub inputs: Vec<DatasetInput>,
+    /// MLflow 3 logged models this run consumed.
+    #[serde(default)]
+    pub model_inputs: Vec<LoggedModelId>,
     /// MLflow 3 logged models this run produced, with the step they were logged at.
     #[serde(default)]
     pub outputs: Vec<(LoggedModelId, i64)>,

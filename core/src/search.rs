@@ -98,6 +98,12 @@ pub trait Searchable {
         None
     }
     fn tag(&self, key: &str) -> Option<&str>;
+    /// Whether a missing param or tag satisfies `!=` and `NOT IN`. MLflow's registry relies
+    /// on it (`` tag.`mlflow.prompt.is_prompt` != 'true' `` keeps untagged models); its
+    /// run and experiment searches join on the key, so there a missing one matches nothing.
+    fn missing_matches_not_equal(&self) -> bool {
+        true
+    }
     /// Dataset inputs as (name, digest, context) triples.
     fn datasets(&self) -> Vec<(&str, &str, Option<&str>)> {
         Vec::new()

@@ -53,6 +53,15 @@ pub enum Command {
         /// Accept artifact writes outside any run's or logged model's root (as MLflow does).
         #[arg(long)]
         allow_unowned_artifacts: bool,
+        /// Let versions whose source is an external reference (files this registry neither
+        /// holds nor verifies) enter Staging and Production.
+        #[arg(long)]
+        allow_external_promotion: bool,
+        /// The names clients reach this server by (`Host` header), comma-separated, e.g.
+        /// `pedigree.example.com,pedigree.internal:8443`; `*` turns the check off. The
+        /// loopback names with the port are always accepted.
+        #[arg(long, value_delimiter = ',')]
+        allowed_hosts: Option<Vec<String>>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -94,7 +103,7 @@ impl Cli {
             None => Layer::default(),
         };
         let env = Layer::from_env(|k| std::env::var(k).ok())?;
-        let (host, port, require_auth, single_production, allow_unowned_artifacts) =
+        let (host, port, require_auth, single_production, allow_unowned_artifacts, allowed_hosts) =
             match &self.command {
                 Command::Serve {
                     host,
@@ -102,14 +111,17 @@ impl Cli {
                     require_auth,
                     multi_production,
                     allow_unowned_artifacts,
+                    allowed_hosts,
+                    ..
                 } => (
                     *host,
                     *port,
                     require_auth.then_some(true),
                     multi_production.then_some(false),
                     allow_unowned_artifacts.then_some(true),
+                    allowed_hosts.clone(),
                 ),
-                _ => (None, None, None, None, None),
+                _ => (None, None, None, None, None, None),
             };
         let mut flags = Layer {
             data_dir: self.global.data_dir.clone(),
@@ -122,9 +134,17 @@ impl Cli {
         }
         flags.server.host = host;
         flags.server.port = port;
+        flags.server.allowed_hosts = allowed_hosts;
         flags.auth.require_auth = require_auth;
         flags.registry.single_production = single_production;
         flags.registry.allow_unowned_artifacts = allow_unowned_artifacts;
+        if let Command::Serve {
+            allow_external_promotion: true,
+            ..
+        } = &self.command
+        {
+            flags.registry.allow_external_promotion = Some(true);
+        }
         Layer::default()
             .merge(file)
             .merge(env)

@@ -1,9 +1,11 @@
 //! Typed, layered configuration: defaults → a TOML file → `PEDIGREE_*` environment →
 //! command-line flags. Secrets (the database URL's password) are redacted when printed.
+use crate::shell::hosts::HostPattern;
 use pedigree_core::store::DatabaseUrl;
 use serde::Deserialize;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The resolved configuration, in the sections the TOML file has.
 #[derive(Debug, Clone)]
@@ -27,6 +29,12 @@ pub struct ServerConfig {
     pub site_root: PathBuf,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The names a request's `Host` may carry besides the loopback ones (DNS rebinding);
+    /// empty: the defaults `crate::shell::hosts` describes.
+    pub allowed_hosts: Vec<HostPattern>,
+    /// How long a request may take to produce its response head (an upload: how long its
+    /// body may stall between chunks).
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +50,8 @@ pub struct AuthConfig {
 /// [server]
 /// host = "0.0.0.0"
 /// port = 3000
+/// allowed_hosts = ["pedigree.example.com"]
+/// request_timeout_secs = 60
 /// [database]
 /// url = "postgres://pedigree:secret@db/pedigree"
 /// [auth]
@@ -49,6 +59,7 @@ pub struct AuthConfig {
 /// [registry]
 /// single_production = true
 /// allow_unowned_artifacts = false
+/// allow_external_promotion = false
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +82,8 @@ pub struct ServerLayer {
     pub port: Option<u16>,
     pub site_root: Option<PathBuf>,
     pub max_body_bytes: Option<usize>,
+    pub allowed_hosts: Option<Vec<String>>,
+    pub request_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -91,6 +104,8 @@ pub struct AuthLayer {
 pub struct RegistryLayer {
     pub single_production: Option<bool>,
     pub allow_unowned_artifacts: Option<bool>,
+    /// Whether versions with an external source may enter Staging or Production.
+    pub allow_external_promotion: Option<bool>,
 }
 
 impl Layer {
@@ -103,6 +118,11 @@ impl Layer {
                 port: over.server.port.or(self.server.port),
                 site_root: over.server.site_root.or(self.server.site_root),
                 max_body_bytes: over.server.max_body_bytes.or(self.server.max_body_bytes),
+                allowed_hosts: over.server.allowed_hosts.or(self.server.allowed_hosts),
+                request_timeout_secs: over
+                    .server
+                    .request_timeout_secs
+                    .or(self.server.request_timeout_secs),
             },
             database: DatabaseLayer {
                 url: over.database.url.or(self.database.url),
@@ -119,6 +139,10 @@ impl Layer {
                     .registry
                     .allow_unowned_artifacts
                     .or(self.registry.allow_unowned_artifacts),
+                allow_external_promotion: over
+                    .registry
+                    .allow_external_promotion
+                    .or(self.registry.allow_external_promotion),
             },
         }
     }
@@ -144,6 +168,11 @@ impl Layer {
         self
     }
 
+    pub fn allowed_hosts(mut self, hosts: &[&str]) -> Layer {
+        self.server.allowed_hosts = Some(hosts.iter().map(|h| h.to_string()).collect());
+        self
+    }
+
     pub fn from_file(path: &Path) -> Result<Layer, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
@@ -151,8 +180,10 @@ impl Layer {
     }
 
     /// `PEDIGREE_DATA`, `PEDIGREE_HOST`, `PEDIGREE_PORT`, `PEDIGREE_DATABASE_URL`,
-    /// `PEDIGREE_SITE_ROOT`, `PEDIGREE_MAX_BODY_BYTES`, `PEDIGREE_REQUIRE_AUTH`,
-    /// `PEDIGREE_SINGLE_PRODUCTION`, `PEDIGREE_ALLOW_UNOWNED_ARTIFACTS`.
+    /// `PEDIGREE_SITE_ROOT`, `PEDIGREE_MAX_BODY_BYTES`, `PEDIGREE_ALLOWED_HOSTS` (comma-separated),
+    /// `PEDIGREE_REQUEST_TIMEOUT_SECS`, `PEDIGREE_REQUIRE_AUTH`,
+    /// `PEDIGREE_SINGLE_PRODUCTION`, `PEDIGREE_ALLOW_UNOWNED_ARTIFACTS`,
+    /// `PEDIGREE_ALLOW_EXTERNAL_PROMOTION`.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, String> {
         fn parse<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, String> {
             v.filter(|s| !s.is_empty())
@@ -178,6 +209,13 @@ impl Layer {
                     .filter(|s| !s.is_empty())
                     .map(PathBuf::from),
                 max_body_bytes: parse("PEDIGREE_MAX_BODY_BYTES", get("PEDIGREE_MAX_BODY_BYTES"))?,
+                allowed_hosts: get("PEDIGREE_ALLOWED_HOSTS")
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| s.split(',').map(|h| h.trim().to_string()).collect()),
+                request_timeout_secs: parse(
+                    "PEDIGREE_REQUEST_TIMEOUT_SECS",
+                    get("PEDIGREE_REQUEST_TIMEOUT_SECS"),
+                )?,
             },
             database: DatabaseLayer { url },
             auth: AuthLayer {
@@ -192,6 +230,10 @@ impl Layer {
                     "PEDIGREE_ALLOW_UNOWNED_ARTIFACTS",
                     get("PEDIGREE_ALLOW_UNOWNED_ARTIFACTS"),
                 )?,
+                allow_external_promotion: parse(
+                    "PEDIGREE_ALLOW_EXTERNAL_PROMOTION",
+                    get("PEDIGREE_ALLOW_EXTERNAL_PROMOTION"),
+                )?,
             },
         })
     }
@@ -205,12 +247,26 @@ impl Layer {
             .database
             .url
             .unwrap_or_else(|| DatabaseUrl::sqlite_in(&data_dir));
+        let allowed_hosts = self
+            .server
+            .allowed_hosts
+            .unwrap_or_default()
+            .iter()
+            .filter(|h| !h.trim().is_empty())
+            .map(|h| HostPattern::parse(h).map_err(|e| format!("allowed_hosts: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let timeout = self.server.request_timeout_secs.unwrap_or(60);
+        if timeout == 0 {
+            return Err("request_timeout_secs: must be at least 1".into());
+        }
         Ok(Config {
             server: ServerConfig {
                 host: self.server.host.unwrap_or(IpAddr::from([127, 0, 0, 1])),
                 port: self.server.port.unwrap_or(3000),
                 site_root: self.server.site_root.unwrap_or_else(default_site_root),
                 max_body_bytes: self.server.max_body_bytes.unwrap_or(5 * 1024 * 1024 * 1024),
+                allowed_hosts,
+                request_timeout: Duration::from_secs(timeout),
             },
             database_url,
             auth: AuthConfig {
@@ -219,6 +275,7 @@ impl Layer {
             registry: pedigree_core::service::Settings {
                 single_production_default: self.registry.single_production.unwrap_or(true),
                 allow_unowned_artifacts: self.registry.allow_unowned_artifacts.unwrap_or(false),
+                allow_external_promotion: self.registry.allow_external_promotion.unwrap_or(false),
             },
             data_dir,
         })
@@ -260,16 +317,24 @@ mod tests {
         assert!(c.database_url.expose().contains("/tmp/x/pedigree.db"));
         assert!(!c.auth.require_auth);
         assert!(c.registry.single_production_default);
+        assert!(!c.registry.allow_external_promotion);
+        let env = Layer::from_env(|k| {
+            (k == "PEDIGREE_ALLOW_EXTERNAL_PROMOTION").then(|| "true".to_string())
+        })
+        .unwrap();
+        assert!(env.resolve().unwrap().registry.allow_external_promotion);
     }
 
     #[test]
     fn every_section_of_the_file_is_read() {
         let layer: Layer = toml::from_str(
             "data_dir = \"/d\"\n[server]\nmax_body_bytes = 10\n[database]\nurl = \"postgres://u:p@h/db\"\n\
-             [auth]\nrequire_auth = true\n[registry]\nsingle_production = false\nallow_unowned_artifacts = true\n",
+             [auth]\nrequire_auth = true\n[registry]\nsingle_production = false\nallow_unowned_artifacts = true\n\
+             allow_external_promotion = true\n",
         )
         .unwrap();
         let c = layer.resolve().unwrap();
+        assert!(c.registry.allow_external_promotion);
         assert_eq!(c.server.max_body_bytes, 10);
         assert_eq!(c.database_url.expose(), "postgres://u:p@h/db");
         assert!(c.auth.require_auth);

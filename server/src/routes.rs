@@ -1,7 +1,11 @@
-//! The router: health, the dashboard (SSR pages, server functions, static site files).
-//! The MLflow API mounts here too.
+//! The router: health, the dashboard (SSR pages, server functions, static site files) and
+//! the MLflow API, over one [`AppState`], wrapped in the request shell (`crate::shell`).
+//! Paths under the API trees never fall through to the dashboard: they answer JSON.
 use crate::config::Config;
+use crate::state::AppState;
 use app::{shell, App};
+use axum::extract::{Request, State};
+use axum::http::Uri;
 use axum::routing::get;
 use axum::{Json, Router};
 use leptos::prelude::*;
@@ -19,22 +23,16 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
     options.site_root = Arc::from(config.server.site_root.to_string_lossy().as_ref());
     options.site_pkg_dir = Arc::from("pkg");
     options.site_addr = addr;
+    let state = AppState::new(registry.clone(), config, options.clone(), addr);
     let routes = generate_route_list(App);
-    let ctx_registry = registry.clone();
     let page_options = options.clone();
     let health_registry = registry.clone();
-    let api = crate::mlflow::router(
-        registry.clone(),
-        config.server.max_body_bytes,
-        config.auth.require_auth,
+    let pages = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        leptos_context(registry.clone()),
+        shell,
     );
-    Router::new()
+    let app = Router::new()
         .route("/health", get(move || health(health_registry.clone())))
-        .route("/api/{*rest}", axum::routing::any(crate::mlflow::not_found))
-        .route(
-            "/ajax-api/{*rest}",
-            axum::routing::any(crate::mlflow::not_found),
-        )
         // The dashboard's server functions: `leptos_routes_with_context` mounts each at its
         // own `/_app/...` path (see `app::api`); any other path under the prefix is a JSON
         // 404 too, not a dashboard page.
@@ -42,16 +40,39 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
             "/_app/{*rest}",
             axum::routing::any(crate::mlflow::not_found),
         )
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || provide_context(ctx_registry.clone()),
-            move || shell(page_options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(options)
-        .merge(api)
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .leptos_routes_with_context(&state, routes, leptos_context(registry), move || {
+            shell(page_options.clone())
+        })
+        .fallback(move |uri: Uri, st: State<AppState>, req: Request| {
+            let pages = pages.clone();
+            async move {
+                if crate::shell::is_api_path(uri.path()) {
+                    crate::mlflow::not_found(uri).await
+                } else {
+                    pages(uri, st, req).await
+                }
+            }
+        })
+        .merge(crate::mlflow::router())
+        .with_state(state.clone());
+    crate::shell::wrap(app, state)
+}
+
+/// What every page render and server function finds in Leptos context: the registry, and
+/// from the request shell the actor (`shell::auth`) and the CSP nonce (`shell::headers`),
+/// so the page's scripts carry the nonce the response header allows.
+fn leptos_context(registry: Registry) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(registry.clone());
+        if let Some(parts) = use_context::<axum::http::request::Parts>() {
+            if let Some(actor) = parts.extensions.get::<pedigree_core::user::Actor>() {
+                provide_context(actor.clone());
+            }
+            if let Some(nonce) = parts.extensions.get::<leptos::nonce::Nonce>() {
+                provide_context(nonce.clone());
+            }
+        }
+    }
 }
 
 /// 200 with the database reachable; 503 otherwise.

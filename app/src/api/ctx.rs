@@ -1,17 +1,33 @@
 //! What a server function starts from: the registry the server provided and the actor the
-//! request acts as. Server functions take both from here and nowhere else, so when sign-in
-//! arrives only [`current_actor`] changes.
+//! request acts as. Server functions take both from here and nowhere else.
+//!
+//! The actor is resolved by the server's request shell (`server/src/shell/auth.rs`), the
+//! same code that resolves it for the MLflow API, and handed to every page render and
+//! server function as Leptos context. Without credentials it is `anonymous`, unless the
+//! server requires auth: then there is no actor, reads still work (the dashboard has no
+//! sign-in yet) and [`Ctx::actor`] refuses. When sessions arrive, only the shell changes.
 use crate::error::UiError;
 use leptos::prelude::use_context;
 use pedigree_core::service::Registry;
 use pedigree_core::user::Actor;
-use pedigree_core::UserName;
 
 /// The registry and who is asking.
 pub struct Ctx {
     pub registry: Registry,
-    /// Who every change made through this request is recorded under in the audit log.
-    pub actor: Actor,
+    actor: Option<Actor>,
+}
+
+impl Ctx {
+    /// Who every change made through this request is recorded under in the audit log. A
+    /// server function that writes must call this; it fails when the request carries no
+    /// identity the server accepts.
+    pub fn actor(&self) -> Result<&Actor, UiError> {
+        required(self.actor.as_ref())
+    }
+}
+
+fn required(actor: Option<&Actor>) -> Result<&Actor, UiError> {
+    actor.ok_or_else(|| UiError::Denied("Sign-in is required to change the registry".to_string()))
 }
 
 /// The context of the current server-function call or page render.
@@ -21,27 +37,32 @@ pub fn ctx() -> Result<Ctx, UiError> {
     let registry = use_context::<Registry>().ok_or(UiError::Internal)?;
     Ok(Ctx {
         registry,
-        actor: current_actor()?,
+        actor: use_context::<Actor>(),
     })
-}
-
-/// The dashboard has no sign-in yet, so every request acts as `anonymous`, the same user
-/// the MLflow API records requests without credentials under. Sessions will resolve the
-/// signed-in user here.
-fn current_actor() -> Result<Actor, UiError> {
-    Ok(Actor::new(UserName::parse("anonymous")?))
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn without_a_session_the_actor_is_anonymous() {
-        assert_eq!(super::current_actor().unwrap().name(), "anonymous");
-    }
+    use super::*;
+    use leptos::prelude::{provide_context, Owner};
+    use pedigree_core::UserName;
 
     #[test]
     fn without_a_registry_the_context_is_an_internal_error() {
-        let owner = leptos::prelude::Owner::new();
-        owner.with(|| assert!(matches!(super::ctx(), Err(crate::error::UiError::Internal))));
+        let owner = Owner::new();
+        owner.with(|| assert!(matches!(super::ctx(), Err(UiError::Internal))));
+    }
+
+    #[test]
+    fn the_actor_is_the_one_the_server_provided_and_none_is_refused() {
+        let alice = Actor::new(UserName::parse("alice").unwrap());
+        let owner = Owner::new();
+        owner.with(|| {
+            assert_eq!(use_context::<Actor>(), None);
+            provide_context(alice.clone());
+            assert_eq!(use_context::<Actor>(), Some(alice.clone()));
+        });
+        assert!(matches!(required(None), Err(UiError::Denied(_))));
+        assert_eq!(required(Some(&alice)).unwrap(), &alice);
     }
 }

@@ -292,6 +292,9 @@ fn stage_error_is_mlflows_message() {
     );
     assert!(is_invalid("".parse::<Stage>()));
     assert!(is_invalid("Prod".parse::<Stage>()));
+    // Exact apart from case: MLflow answers 400 for surrounding whitespace.
+    assert!(is_invalid("production ".parse::<Stage>()));
+    assert!(is_invalid(" Staging".parse::<Stage>()));
 }
 
 // ----- Tag and param values ----------------------------------------------------------

@@ -8,10 +8,10 @@ use std::cmp::Ordering;
 pub(super) fn clause_matches<E: Searchable + ?Sized>(c: &Clause, e: &E) -> bool {
     match &c.field {
         Field::Metric(k) => number_test(e.metric(k), c),
-        // A missing param or tag is "not equal" to anything: MLflow's registry relies on it
-        // for `` tag.`mlflow.prompt.is_prompt` != 'true' ``, which must keep untagged models.
-        Field::Param(k) => text_test(e.param(k), c, true),
-        Field::Tag(k) => text_test(e.tag(k), c, true),
+        // A missing param or tag is "not equal" to anything where the entity says so (see
+        // `Searchable::missing_matches_not_equal`).
+        Field::Param(k) => text_test(e.param(k), c, e.missing_matches_not_equal()),
+        Field::Tag(k) => text_test(e.tag(k), c, e.missing_matches_not_equal()),
         Field::Attribute { name, kind } => {
             let v = e.attribute(name);
             match kind {

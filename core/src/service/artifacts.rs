@@ -164,7 +164,8 @@ impl Registry {
             }
         }
         out.dedup_by(|a, b| a.is_dir && b.is_dir && a.path == b.path);
-        out.sort_by(|a, b| b.is_dir.cmp(&a.is_dir).then(a.path.cmp(&b.path)));
+        // By name, files and directories together, as MLflow lists them.
+        out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
     }
 

@@ -88,4 +88,10 @@ impl Registry {
             head: prev_hash,
         })
     }
+
+    /// Events not yet handed on by the (coming) webhook deliverer, oldest first.
+    pub async fn pending_events(&self, limit: i64) -> Result<Vec<crate::store::outbox::OutboxRow>> {
+        let mut conn = self.store.acquire().await?;
+        crate::store::outbox::pending(&mut conn, limit.clamp(1, 1000)).await
+    }
 }

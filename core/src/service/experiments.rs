@@ -23,7 +23,7 @@ pub(crate) fn experiment_not_found(id: ExperimentId) -> Error {
 
 fn name_taken(e: Error, name: &ExperimentName) -> Error {
     or_exists(e, Entity::Experiment, name.as_str(), || {
-        format!("Experiment '{name}' already exists.")
+        format!("Experiment(name={name}) already exists.")
     })
 }
 

@@ -1,12 +1,14 @@
-//! MLflow 3 logged models: created pending by a run, then finalized; their tags, soft
-//! deletion, the run outputs that link runs to them, and MLflow 2's log-model history tag.
+//! MLflow 3 logged models: created pending by a run (tracked here, or named by an external
+//! run reference), then finalized; their params and tags, soft deletion, the
+//! `mlflow.modelVersions` tag listing the versions registered from them, the run outputs
+//! that link runs to them, and MLflow 2's log-model history tag.
 //! The SQL is in `store::logged_models`; this module holds the rules and the order of steps.
 use super::runs::run_not_found;
 use super::Registry;
 use crate::audit::{Action, Subject};
 use crate::error::{Entity, Error, Result};
 use crate::logged_model::{LoggedModel, LoggedModelStatus};
-use crate::names::{ExperimentId, LoggedModelId, RunId, Tag};
+use crate::names::{ExperimentId, LoggedModelId, ModelName, RunId, Tag, Version};
 use crate::store::kv::{KvOwner, KvTable};
 use crate::store::logged_models as store;
 use crate::store::rows::json as json_text;
@@ -17,6 +19,45 @@ use serde_json::json;
 
 /// The run tag MLflow 2 clients append their logged-model metadata to.
 const LOG_MODEL_HISTORY: &str = "mlflow.log-model.history";
+
+/// The logged-model tag listing the versions registered from the model.
+pub const MODEL_VERSIONS_TAG: &str = "mlflow.modelVersions";
+
+/// Appends `name`/`version` to the model's `mlflow.modelVersions` tag, inside the
+/// registration's transaction (the caller has locked the logged model). The tag keeps the
+/// text MLflow writes (`[{"name": "m", "version": 1}, ...]`); entries already there, which
+/// clients write too, are kept as they are.
+pub(crate) async fn list_model_version(
+    conn: &mut sqlx::AnyConnection,
+    id: &LoggedModelId,
+    name: &ModelName,
+    version: Version,
+) -> Result<()> {
+    let tags = KvTable::LoggedModelTags
+        .load(&mut *conn, KvOwner::Text(id.as_str()))
+        .await?;
+    let entry = format!(
+        "{{\"name\": {}, \"version\": {version}}}",
+        json_text(name.as_str())
+    );
+    let current = tags
+        .iter()
+        .find(|t| t.key.as_str() == MODEL_VERSIONS_TAG)
+        .map(|t| t.value.trim())
+        .filter(|v| v.len() >= 2 && v.starts_with('[') && v.ends_with(']'));
+    let value = match current {
+        Some(v) if v[1..v.len() - 1].trim().is_empty() => format!("[{entry}]"),
+        Some(v) => format!("{}, {entry}]", &v[..v.len() - 1]),
+        None => format!("[{entry}]"),
+    };
+    KvTable::LoggedModelTags
+        .upsert(
+            conn,
+            KvOwner::Text(id.as_str()),
+            &Tag::parse(MODEL_VERSIONS_TAG, value)?,
+        )
+        .await
+}
 
 pub(crate) fn logged_model_not_found(id: &LoggedModelId) -> Error {
     Error::not_found(
@@ -38,7 +79,8 @@ async fn lock(tx: &mut WriteTx, id: &LoggedModelId) -> Result<LoggedModel> {
 pub struct NewLoggedModel {
     pub experiment_id: ExperimentId,
     pub name: String,
-    pub source_run_id: Option<RunId>,
+    /// As the client sent it: a run tracked here, or kept as an external run reference.
+    pub source_run_id: Option<String>,
     pub model_type: Option<String>,
     pub params: Vec<Tag>,
     pub tags: Vec<Tag>,
@@ -51,8 +93,9 @@ impl Registry {
         new: NewLoggedModel,
     ) -> Result<LoggedModel> {
         let id = LoggedModelId::parse(format!("m-{}", uuid::Uuid::new_v4().simple()))?;
+        // MLflow names an unnamed model itself, differently for each model.
         let name = if new.name.is_empty() {
-            "model".to_string()
+            super::runs::generated_name(&id.as_str()[2..])
         } else {
             new.name.clone()
         };
@@ -63,6 +106,10 @@ impl Registry {
             .await?
             .ok_or_else(|| super::experiments::experiment_not_found(new.experiment_id))?;
         w.authorize(Action::LoggedModelCreate, Subject::LoggedModel(id.clone()))?;
+        let source_run = match new.source_run_id.as_deref().filter(|r| !r.is_empty()) {
+            Some(raw) => Some(super::version_source::run_ref(w.conn(), raw).await?),
+            None => None,
+        };
         let location = format!("{}/models/{id}/artifacts", exp.artifact_location);
         store::insert(
             w.conn(),
@@ -70,7 +117,7 @@ impl Registry {
                 model_id: &id,
                 experiment_id: new.experiment_id,
                 name: &name,
-                source_run_id: new.source_run_id.as_ref(),
+                source_run_id: source_run.as_ref(),
                 artifact_location: &location,
                 model_type: new.model_type.as_deref(),
                 now,
@@ -89,7 +136,7 @@ impl Registry {
         }
         w.commit(
             (),
-            json!({"name": name, "experiment_id": new.experiment_id, "source_run_id": new.source_run_id}),
+            json!({"name": name, "experiment_id": new.experiment_id, "source_run_id": source_run}),
         )
         .await?;
         self.get_logged_model(&id).await
@@ -156,6 +203,29 @@ impl Registry {
                 .await?;
         }
         w.commit((), tags).await?;
+        Ok(())
+    }
+
+    /// Records params on a logged model (MLflow clients send the ones past the first
+    /// hundred this way, in batches).
+    pub async fn log_logged_model_params(
+        &self,
+        actor: &Actor,
+        id: &LoggedModelId,
+        params: &[Tag],
+    ) -> Result<()> {
+        let mut w = self.begin(actor).await?;
+        let before = lock(w.tx(), id).await?;
+        w.authorize(
+            Action::LoggedModelLogParams,
+            Subject::LoggedModel(id.clone()),
+        )?;
+        for p in params {
+            KvTable::LoggedModelParams
+                .upsert(w.conn(), KvOwner::Text(id.as_str()), p)
+                .await?;
+        }
+        w.commit(&before.params, params).await?;
         Ok(())
     }
 

@@ -1,5 +1,5 @@
 //! The write-once rule for a run's params (MLflow's): logging a param again with the same
-//! value is a no-op, with a different value it is refused. Checked inside the batch's
+//! value is a no-op, with a different value it is refused; one batch may name a key once. Checked inside the batch's
 //! write transaction, in one read for the whole batch.
 use crate::error::{Error, Result};
 use crate::names::{RunId, Tag};
@@ -15,6 +15,19 @@ pub(crate) async fn check_params<'p>(
     run_id: &RunId,
     params: &'p [Tag],
 ) -> Result<Vec<&'p Tag>> {
+    // One value per key per batch, as MLflow requires (even when the values agree).
+    let mut seen = std::collections::HashSet::new();
+    let dupes: Vec<String> = params
+        .iter()
+        .filter(|p| !seen.insert(p.key.as_str()))
+        .map(|p| format!("'{}'", p.key))
+        .collect();
+    if !dupes.is_empty() {
+        return Err(Error::invalid(format!(
+            "Duplicate parameter keys have been submitted: [{}]. Please ensure the request contains only one param value per param key.",
+            dupes.join(", ")
+        )));
+    }
     let keys: Vec<_> = params.iter().map(|p| &p.key).collect();
     let stored = crate::store::metrics::params_with_keys(conn, backend, run_id, &keys).await?;
     let mut known: HashMap<&str, &str> = stored

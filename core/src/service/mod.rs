@@ -41,6 +41,9 @@ pub struct Settings {
     /// Whether artifacts may be written outside any run's or logged model's root (MLflow's
     /// proxy allows it; Pedigree refuses by default). Run and model roots stay guarded.
     pub allow_unowned_artifacts: bool,
+    /// Whether a version whose source is an external reference (files this registry
+    /// neither holds nor verifies) may enter Staging or Production. Off by default.
+    pub allow_external_promotion: bool,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
         Settings {
             single_production_default: true,
             allow_unowned_artifacts: false,
+            allow_external_promotion: false,
         }
     }
 }

@@ -15,9 +15,12 @@ use crate::user::Actor;
 use serde_json::json;
 
 impl Registry {
-    /// Registers a version. The source must resolve inside the named run's or logged
-    /// model's artifact root (never a client-chosen location); that directory is frozen in
-    /// the same transaction, so the version's artifact set cannot change afterwards.
+    /// Registers a version. A source inside a tracked run's or logged model's artifact root
+    /// is owned: that directory is frozen in the same transaction, so the version's
+    /// artifact set cannot change afterwards. Any other safe source is kept verbatim as an
+    /// external reference (never read or served, nothing frozen), and a run this registry
+    /// does not track is kept as an external run reference. A version registered from a
+    /// logged model is listed in that model's `mlflow.modelVersions` tag, as MLflow does.
     pub async fn create_model_version(
         &self,
         actor: &Actor,
@@ -36,14 +39,15 @@ impl Registry {
         let resolved = resolve_source(
             w.conn(),
             &new.source,
-            new.run_id.as_ref(),
+            new.run_id.as_deref().filter(|r| !r.is_empty()),
             new.logged_model_id.as_ref(),
         )
         .await?;
-        new.run_id = resolved.run_id;
         new.logged_model_id = resolved.logged_model_id;
         new.source = resolved.source;
-        artifacts::freeze(w.conn(), &resolved.prefix, now_millis()).await?;
+        if let Some(prefix) = &resolved.prefix {
+            artifacts::freeze(w.conn(), prefix, now_millis()).await?;
+        }
         models::take_next_version(w.conn(), m.id, now).await?;
         let id = versions::insert(
             w.conn(),
@@ -51,7 +55,8 @@ impl Registry {
                 model_id: m.id,
                 version,
                 source: &new.source,
-                run_id: new.run_id.as_ref(),
+                source_kind: resolved.kind,
+                run: resolved.run.as_ref(),
                 run_link: &new.run_link,
                 logged_model_id: new.logged_model_id.as_ref(),
                 single_production: m.single_production,
@@ -64,12 +69,46 @@ impl Registry {
         for t in &new.tags {
             versions::set_tag(w.conn(), id, t).await?;
         }
+        if let Some(lm) = &new.logged_model_id {
+            super::logged_models::list_model_version(w.conn(), lm, &new.name, version).await?;
+        }
         w.commit(
             (),
-            json!({"source": new.source, "run_id": new.run_id, "logged_model_id": new.logged_model_id, "stage": "None"}),
+            json!({"source": new.source, "source_kind": resolved.kind, "run_id": resolved.run, "logged_model_id": new.logged_model_id, "stage": "None"}),
         )
         .await?;
         self.get_model_version(&new.name, version).await
+    }
+
+    /// Where a version's files can be fetched: its source, the artifact location of the
+    /// logged model a `models:/<id>` source names, or, for a copy
+    /// (`models:/<name>/<version>`), the original's location.
+    pub async fn model_version_download_uri(
+        &self,
+        name: &ModelName,
+        version: Version,
+    ) -> Result<String> {
+        let mut v = self.get_model_version(name, version).await?;
+        // Copies of copies are followed, a bounded number of hops (a cycle cannot form:
+        // a copy names a version that existed before it).
+        for _ in 0..32 {
+            let Some(rest) = v.source.strip_prefix("models:/") else {
+                break;
+            };
+            if crate::names::LoggedModelId::parse(rest).is_ok() {
+                break;
+            }
+            let Some((n, ver)) = super::version_source::registry_uri(rest) else {
+                break;
+            };
+            v = self.get_model_version(&n, ver).await?;
+        }
+        match &v.logged_model_id {
+            Some(id) if v.source.starts_with("models:/") => {
+                Ok(self.get_logged_model(id).await?.artifact_location)
+            }
+            _ => Ok(v.source),
+        }
     }
 
     pub async fn get_model_version(
@@ -103,6 +142,27 @@ impl Registry {
         Ok((vs, more))
     }
 
+    /// A page of a model's versions, most recently updated first (newer versions first
+    /// among equals: MLflow's default order), and whether more follow.
+    pub async fn model_versions_recent_page(
+        &self,
+        name: &ModelName,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<ModelVersion>, bool)> {
+        let mut conn = self.store.acquire().await?;
+        let id = models::id(&mut conn, name).await?;
+        let which = Which::RecentPage {
+            offset,
+            limit: limit + 1,
+        };
+        let mut vs = versions::load(&mut conn, name, id, which).await?;
+        vs.sort_by_key(|v| std::cmp::Reverse((v.last_updated_time, v.version)));
+        let more = vs.len() as i64 > limit;
+        vs.truncate(limit as usize);
+        Ok((vs, more))
+    }
+
     /// All versions of a model, newest first.
     pub async fn list_model_versions(&self, name: &ModelName) -> Result<Vec<ModelVersion>> {
         let mut conn = self.store.acquire().await?;
@@ -122,18 +182,26 @@ impl Registry {
         to: Stage,
         archive_existing: bool,
     ) -> Result<Transition> {
+        if archive_existing && !to.is_active() {
+            return Err(Error::invalid(format!(
+                "Model version transition cannot archive existing model versions because '{to}' is not an Active stage. Valid stages are Staging, Production."
+            )));
+        }
         let mut w = self.begin(actor).await?;
         let m = models::lock(w.tx(), name).await?;
+        let target = versions::get(w.conn(), name, m.id, version).await?;
+        let from = target.stage;
         let others = versions::stages(w.conn(), m.id).await?;
-        let from = others
-            .iter()
-            .find(|(v, _)| *v == version)
-            .map(|(_, s)| *s)
-            .ok_or_else(|| versions::not_found(name, version))?;
         w.authorize(
             Action::ModelVersionTransition,
             Subject::ModelVersion(name.clone(), version),
         )?;
+        if to.is_active() && target.is_external() && !self.settings.allow_external_promotion {
+            return Err(Error::FailedPrecondition(format!(
+                "Model version {name}/{version} cannot enter {to}: its source '{}' is an external reference, whose files this registry neither holds nor verifies. An operator may allow it with [registry] allow_external_promotion = true (--allow-external-promotion).",
+                target.source.chars().take(200).collect::<String>()
+            )));
+        }
         let archived =
             versions_to_archive(version, to, archive_existing, m.single_production, &others);
         let now = now_millis();
@@ -189,6 +257,8 @@ impl Registry {
             Subject::ModelVersion(name.clone(), version),
         )?;
         versions::delete(w.conn(), m.id, version).await?;
+        // Deleting a version changes the model, as MLflow records it.
+        models::touch(w.conn(), m.id, now_millis()).await?;
         w.commit(
             json!({"stage": before.stage, "source": before.source, "aliases": before.aliases}),
             (),

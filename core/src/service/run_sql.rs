@@ -2,7 +2,7 @@
 //! equalities, ordered by metrics, start time and run id, are answered by one SQL query
 //! that returns the page's run ids (`store::search` builds it). Everything else takes the
 //! general path (filter and order in memory). Both paths give the same answer:
-//! `core/tests/store.rs` checks them against each other.
+//! `core/tests/it/store.rs` checks them against each other.
 use crate::experiment::ViewType;
 use crate::names::ExperimentId;
 use crate::search::{Field, Filter, Op, Operand, OrderBy, SortKey};

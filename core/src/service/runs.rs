@@ -30,6 +30,10 @@ pub struct NewRun {
     pub run_name: Option<String>,
     pub start_time: Option<Millis>,
     pub tags: Vec<Tag>,
+    /// The user the client names (MLflow clients send `unknown` when they know none);
+    /// otherwise the `mlflow.user` tag, otherwise the acting user. The audit log records
+    /// the acting user either way.
+    pub user_id: Option<String>,
 }
 
 /// Caps on one batch (MLflow's limits), so one request cannot hold the writer forever.
@@ -61,12 +65,17 @@ impl Registry {
             .run_name
             .filter(|n| !n.is_empty())
             .or(tag_name)
-            .unwrap_or_else(|| generated_name(&run_id));
+            .unwrap_or_else(|| generated_name(run_id.as_str()));
         let user = new
-            .tags
-            .iter()
-            .find(|t| t.key.as_str() == TAG_USER)
-            .map(|t| t.value.clone())
+            .user_id
+            .clone()
+            .filter(|u| !u.is_empty())
+            .or_else(|| {
+                new.tags
+                    .iter()
+                    .find(|t| t.key.as_str() == TAG_USER)
+                    .map(|t| t.value.clone())
+            })
             .unwrap_or_else(|| actor.name().to_string());
         let start = new.start_time.unwrap_or_else(now_millis);
         let artifact_uri = format!("{}/{run_id}/artifacts", exp.artifact_location);
@@ -278,12 +287,14 @@ impl Registry {
         Ok(())
     }
 
-    /// Records dataset inputs; a dataset is identified by (experiment, name, digest) and stored once.
+    /// Records dataset inputs (a dataset is identified by (experiment, name, digest) and
+    /// stored once) and the MLflow 3 logged models the run consumed, in one write.
     pub async fn log_inputs(
         &self,
         actor: &Actor,
         run_id: &RunId,
         inputs: &[DatasetInput],
+        models: &[crate::names::LoggedModelId],
     ) -> Result<()> {
         let mut w = self.begin(actor).await?;
         let exp_id = lock_active(w.tx(), run_id).await?.experiment_id;
@@ -291,10 +302,23 @@ impl Registry {
         for input in inputs {
             store::add_input(w.conn(), run_id, exp_id, input).await?;
         }
-        let after = inputs
+        for m in models {
+            store::add_model_input(w.conn(), run_id, m)
+                .await
+                .map_err(|e| match e {
+                    Error::FailedPrecondition(_) => super::logged_models::logged_model_not_found(m),
+                    other => other,
+                })?;
+        }
+        let datasets = inputs
             .iter()
             .map(|i| (&i.dataset.name, &i.dataset.digest))
             .collect::<Vec<_>>();
+        let after = if models.is_empty() {
+            serde_json::json!(datasets)
+        } else {
+            serde_json::json!({"datasets": datasets, "models": models})
+        };
         w.commit((), after).await?;
         Ok(())
     }
@@ -310,19 +334,20 @@ impl Registry {
     }
 }
 
-fn generated_name(run_id: &RunId) -> String {
+/// A readable name from an id's hex digits (runs, and logged models created unnamed).
+pub(crate) fn generated_name(hex_id: &str) -> String {
     const ADJ: [&str; 8] = [
         "brave", "calm", "eager", "gentle", "keen", "lucid", "merry", "quiet",
     ];
     const NOUN: [&str; 8] = [
         "otter", "falcon", "maple", "comet", "heron", "cedar", "lynx", "delta",
     ];
-    let b = run_id.as_str().as_bytes();
+    let b = hex_id.as_bytes();
     format!(
         "{}-{}-{}",
         ADJ[(b[0] % 8) as usize],
         NOUN[(b[1] % 8) as usize],
-        &run_id.as_str()[..3]
+        &hex_id[..3]
     )
 }
 

@@ -30,6 +30,13 @@ pub struct SearchArgs {
     pub cap: i64,
 }
 
+/// A page size outside `[1, cap]`, in MLflow's words (scripts match on them).
+pub fn max_results_error(max: i64, cap: i64) -> Error {
+    Error::invalid(format!(
+        "Invalid value {max} for parameter 'max_results' supplied. It must be between 1 and {cap}."
+    ))
+}
+
 /// Filters, orders (stably) and pages.
 pub fn search_page<T: Searchable>(
     mut items: Vec<T>,
@@ -40,10 +47,7 @@ pub fn search_page<T: Searchable>(
     let order = parse_order_by(&args.order_by, entity)?;
     let max = args.max_results.unwrap_or(args.default_max);
     if max < 1 || max > args.cap {
-        return Err(Error::invalid(format!(
-            "max_results must be between 1 and {}, got {max}",
-            args.cap
-        )));
+        return Err(max_results_error(max, args.cap));
     }
     let offset = parse_page_token(args.page_token.as_deref())?;
     if !filter.is_empty() {
@@ -66,6 +70,11 @@ fn text(s: &str) -> Option<Value> {
 }
 
 impl Searchable for Run {
+    /// MLflow's run search joins on the param or tag: a missing one matches no clause.
+    fn missing_matches_not_equal(&self) -> bool {
+        false
+    }
+
     fn attribute(&self, name: &str) -> Option<Value> {
         let i = &self.info;
         match name {
@@ -112,6 +121,11 @@ impl Searchable for Run {
 }
 
 impl Searchable for Experiment {
+    /// MLflow's experiment search joins on the tag: a missing tag matches no clause.
+    fn missing_matches_not_equal(&self) -> bool {
+        false
+    }
+
     fn attribute(&self, name: &str) -> Option<Value> {
         match name {
             "name" => text(self.name.as_str()),
@@ -241,19 +255,29 @@ impl Registry {
                 }
             )
         });
-        if let (Some(n), true, 1) = (&named, newest_first, filter.clauses().len()) {
+        // MLflow's default order (what clients get without `order_by`) pages in SQL too.
+        let is = |o: &crate::search::OrderBy, attr: &str, desc: bool| {
+            matches!(o.key, SortKey::Attribute { name, .. } if name == attr) && o.descending == desc
+        };
+        let recent_first = order.len() == 3
+            && is(&order[0], "last_updated_timestamp", true)
+            && matches!(order[1].key, SortKey::Attribute { name: "name", .. })
+            && is(&order[2], "version_number", true);
+        if let (Some(n), true, 1) = (&named, newest_first || recent_first, filter.clauses().len()) {
             let max = args.max_results.unwrap_or(args.default_max);
             if max < 1 || max > args.cap {
-                return Err(Error::invalid(format!(
-                    "max_results must be between 1 and {}, got {max}",
-                    args.cap
-                )));
+                return Err(max_results_error(max, args.cap));
             }
             let offset = parse_page_token(args.page_token.as_deref())?;
             let Ok(name) = ModelName::parse(n.clone()) else {
                 return Ok((Vec::new(), None));
             };
-            return match self.model_versions_page(&name, offset, max).await {
+            let page = if newest_first {
+                self.model_versions_page(&name, offset, max).await
+            } else {
+                self.model_versions_recent_page(&name, offset, max).await
+            };
+            return match page {
                 Ok((page, more)) => {
                     let next = next_page_token(offset, page.len(), more);
                     Ok((page, next))
@@ -295,10 +319,7 @@ impl Registry {
         let order = parse_order_by(&args.order_by, Entity::Run)?;
         let max = args.max_results.unwrap_or(args.default_max);
         if max < 1 || max > args.cap {
-            return Err(Error::invalid(format!(
-                "max_results must be between 1 and {}, got {max}",
-                args.cap
-            )));
+            return Err(max_results_error(max, args.cap));
         }
         let offset = parse_page_token(args.page_token.as_deref())?;
         if let Some(q) = super::run_sql::plan(experiments, view, &filter, &order, offset, max + 1) {

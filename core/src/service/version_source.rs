@@ -1,9 +1,14 @@
-//! Where a model version's files are: a registration's `source` resolved to a location
-//! inside the named run's or logged model's artifact root, never a client-chosen place
-//! (`file:`, `http`, another run or experiment). The canonical form is what gets stored.
+//! Where a model version's files are. A registration's `source` either resolves to a
+//! location inside a tracked run's or logged model's artifact root (owned: the canonical
+//! form is stored, and that directory is frozen), or it is an external reference to files
+//! elsewhere (`s3://bucket/model`, `runs:/<untracked run>/model`, a relative path): kept
+//! verbatim, never read or served, flagged external. Shapes that name a local or hidden
+//! location are refused either way (`crate::external::check_external_source`). The server's
+//! own scheme (`mlflow-artifacts:`) and `models:/` must always resolve here.
 //! The lookups of runs and logged models it needs are `store::artifacts`'s.
 use crate::artifact::ArtifactPath;
 use crate::error::{Entity, Error, Result};
+use crate::external::{check_external_source, RunRef, SourceKind};
 use crate::names::{ExperimentId, LoggedModelId, RunId};
 use crate::store::artifacts;
 use sqlx::AnyConnection;
@@ -12,28 +17,46 @@ use sqlx::AnyConnection;
 #[derive(Debug)]
 pub(crate) struct ResolvedSource {
     /// What is stored and echoed back: `models:/<id>` for MLflow 3 models (clients expect
-    /// it verbatim), otherwise the canonical `mlflow-artifacts:/…` location.
+    /// it verbatim), the canonical `mlflow-artifacts:/…` location, or an external
+    /// reference as sent.
     pub source: String,
-    /// The directory whose files make up the version.
-    pub prefix: ArtifactPath,
-    pub run_id: Option<RunId>,
+    pub kind: SourceKind,
+    /// The directory whose files make up the version (owned sources only).
+    pub prefix: Option<ArtifactPath>,
+    pub run: Option<RunRef>,
     pub logged_model_id: Option<LoggedModelId>,
 }
 
 fn bad_source(source: &str, why: &str) -> Error {
     Error::invalid(format!(
-        "Invalid model version source '{}': {why}. A source must be runs:/<run_id>/<path>, models:/<model_id> or mlflow-artifacts:/<location> inside the run's or model's artifact root.",
+        "Invalid model version source '{}': {why}. A source must be runs:/<run_id>/<path>, models:/<model_id> or mlflow-artifacts:/<location> inside the run's or model's artifact root, or a reference to files elsewhere (such as s3://bucket/path).",
         source.chars().take(200).collect::<String>()
     ))
 }
 
-async fn run_experiment(conn: &mut AnyConnection, run: &RunId) -> Result<ExperimentId> {
-    artifacts::run_experiment(conn, run).await?.ok_or_else(|| {
-        Error::not_found(
-            Entity::Run,
-            run.as_str(),
-            format!("Run with id={run} not found"),
-        )
+fn logged_model_missing(id: &LoggedModelId) -> Error {
+    Error::not_found(
+        Entity::LoggedModel,
+        id.as_str(),
+        format!("Logged model with ID '{id}' not found."),
+    )
+}
+
+/// The experiment of a run tracked here, if it is.
+async fn tracked_run(conn: &mut AnyConnection, raw: &str) -> Result<Option<(RunId, ExperimentId)>> {
+    let Ok(run) = RunId::parse(raw) else {
+        return Ok(None);
+    };
+    Ok(artifacts::run_experiment(conn, &run)
+        .await?
+        .map(|exp| (run, exp)))
+}
+
+/// The run a client names: tracked here, or kept as an external run reference.
+pub(crate) async fn run_ref(conn: &mut AnyConnection, raw: &str) -> Result<RunRef> {
+    Ok(match tracked_run(conn, raw).await? {
+        Some((run, _)) => RunRef::Tracked(run),
+        None => RunRef::external(raw)?,
     })
 }
 
@@ -41,7 +64,93 @@ async fn run_experiment(conn: &mut AnyConnection, run: &RunId) -> Result<Experim
 pub(crate) async fn resolve_source(
     conn: &mut AnyConnection,
     source: &str,
-    run_id: Option<&RunId>,
+    run_id: Option<&str>,
+    model_id: Option<&LoggedModelId>,
+) -> Result<ResolvedSource> {
+    let run = match run_id {
+        Some(raw) => Some(run_ref(&mut *conn, raw).await?),
+        None => None,
+    };
+    if let Some(id) = model_id {
+        // The model the version is registered from must exist (it is listed on it).
+        if artifacts::logged_model_origin(&mut *conn, id)
+            .await?
+            .is_none()
+        {
+            return Err(logged_model_missing(id));
+        }
+    }
+    if let Some(rest) = source.strip_prefix("models:/") {
+        if LoggedModelId::parse(rest).is_err() {
+            return resolve_registry_copy(conn, source, rest, run, model_id).await;
+        }
+    }
+    if source.starts_with("models:/") || source.starts_with("mlflow-artifacts:") {
+        return resolve_owned(conn, source, run, model_id).await;
+    }
+    if let Some(rest) = source.strip_prefix("runs:/") {
+        let (raw_run, _) = rest.split_once('/').unwrap_or((rest, ""));
+        if tracked_run(&mut *conn, raw_run).await?.is_some() {
+            return resolve_owned(conn, source, run, model_id).await;
+        }
+    }
+    // Not ours: an external reference, if its shape is safe to keep.
+    check_external_source(source).map_err(|e| match e {
+        Error::InvalidArgument(m) => Error::InvalidArgument(format!(
+            "{m} A source must be runs:/<run_id>/<path>, models:/<model_id> or mlflow-artifacts:/<location> inside the run's or model's artifact root, or a reference to files elsewhere (such as s3://bucket/path)."
+        )),
+        other => other,
+    })?;
+    Ok(ResolvedSource {
+        source: source.to_string(),
+        kind: SourceKind::External,
+        prefix: None,
+        run,
+        logged_model_id: model_id.cloned(),
+    })
+}
+
+/// `models:/<name>/<version>` (what `copy_model_version` registers): the new version shares
+/// the files of a version registered here, owned or external as that one is. Nothing is
+/// frozen again: an owned original froze its files when it was registered.
+async fn resolve_registry_copy(
+    conn: &mut AnyConnection,
+    source: &str,
+    rest: &str,
+    run: Option<RunRef>,
+    model_id: Option<&LoggedModelId>,
+) -> Result<ResolvedSource> {
+    let (name, version) = registry_uri(rest).ok_or_else(|| {
+        bad_source(
+            source,
+            "models:/ must name a logged model id (m-…) or a registered version (<name>/<version>)",
+        )
+    })?;
+    let id = crate::store::models::id(&mut *conn, &name).await?;
+    let original = crate::store::versions::get(&mut *conn, &name, id, version).await?;
+    Ok(ResolvedSource {
+        source: source.to_string(),
+        kind: original.source_kind,
+        prefix: None,
+        run: run.or(original.run_id),
+        logged_model_id: model_id.cloned(),
+    })
+}
+
+/// The registered version a `models:/<name>/<version>` URI (without the scheme) names.
+pub(crate) fn registry_uri(rest: &str) -> Option<(crate::names::ModelName, crate::names::Version)> {
+    let (name, version) = rest.rsplit_once('/')?;
+    Some((
+        crate::names::ModelName::parse(name).ok()?,
+        version.parse().ok()?,
+    ))
+}
+
+/// A source inside a run's or logged model's artifact root here.
+async fn resolve_owned(
+    conn: &mut AnyConnection,
+    source: &str,
+    run: Option<RunRef>,
     model_id: Option<&LoggedModelId>,
 ) -> Result<ResolvedSource> {
     if let Some(id) = source.strip_prefix("models:/") {
@@ -55,36 +164,34 @@ pub(crate) async fn resolve_source(
         }
         let origin = artifacts::logged_model_origin(&mut *conn, &id)
             .await?
-            .ok_or_else(|| {
-                Error::not_found(
-                    Entity::LoggedModel,
-                    id.as_str(),
-                    format!("Logged model with ID '{id}' not found."),
-                )
-            })?;
+            .ok_or_else(|| logged_model_missing(&id))?;
         let exp = origin.experiment_id;
-        let source_run = origin.source_run_id;
         return Ok(ResolvedSource {
             source: source.to_string(),
-            prefix: ArtifactPath::parse(&format!("{exp}/models/{id}/artifacts"))?,
-            run_id: run_id.cloned().or(source_run),
+            kind: SourceKind::Owned,
+            prefix: Some(ArtifactPath::parse(&format!(
+                "{exp}/models/{id}/artifacts"
+            ))?),
+            run: run.or_else(|| origin.source_run()),
             logged_model_id: Some(id),
         });
     }
-    let (path, run) = if let Some(rest) = source.strip_prefix("runs:/") {
-        let (run, sub) = rest.split_once('/').unwrap_or((rest, ""));
-        let run = RunId::parse(run).map_err(|_| bad_source(source, "runs:/ must name a run id"))?;
-        let exp = run_experiment(conn, &run).await?;
+    let (path, owner) = if let Some(rest) = source.strip_prefix("runs:/") {
+        let (raw_run, sub) = rest.split_once('/').unwrap_or((rest, ""));
+        let (owner, exp) = tracked_run(&mut *conn, raw_run)
+            .await?
+            .ok_or_else(|| bad_source(source, "runs:/ must name a run"))?;
         let sub = if sub.is_empty() {
             String::new()
         } else {
             format!("/{}", ArtifactPath::parse(sub.trim_end_matches('/'))?)
         };
         (
-            ArtifactPath::parse(&format!("{exp}/{run}/artifacts{sub}"))?,
-            run,
+            ArtifactPath::parse(&format!("{exp}/{owner}/artifacts{sub}"))?,
+            owner,
         )
-    } else if let Some(rest) = source.strip_prefix("mlflow-artifacts:") {
+    } else {
+        let rest = source.strip_prefix("mlflow-artifacts:").unwrap_or(source);
         let path = ArtifactPath::parse(rest.trim_start_matches('/').trim_end_matches('/'))
             .map_err(|e| bad_source(source, &e.to_string()))?;
         let segs: Vec<&str> = path.segments().collect();
@@ -92,15 +199,10 @@ pub(crate) async fn resolve_source(
             [_, "models", m, "artifacts", ..] => {
                 let m = LoggedModelId::parse(*m)
                     .map_err(|_| bad_source(source, "not a logged model's artifact root"))?;
-                let r = Box::pin(resolve_source(
-                    conn,
-                    &format!("models:/{m}"),
-                    run_id,
-                    model_id,
-                ))
-                .await?;
+                let r =
+                    Box::pin(resolve_owned(conn, &format!("models:/{m}"), run, model_id)).await?;
                 // The path must lie inside that model's root, experiment included.
-                if !path.is_within(&r.prefix) {
+                if !r.prefix.as_ref().is_some_and(|p| path.is_within(p)) {
                     return Err(bad_source(
                         source,
                         "not inside that logged model's artifact root",
@@ -108,17 +210,18 @@ pub(crate) async fn resolve_source(
                 }
                 return Ok(ResolvedSource {
                     source: format!("mlflow-artifacts:/{path}"),
-                    prefix: path,
+                    prefix: Some(path),
                     ..r
                 });
             }
-            [exp, run, "artifacts", ..] => {
-                let run = RunId::parse(*run)
-                    .map_err(|_| bad_source(source, "not a run's artifact root"))?;
-                if run_experiment(conn, &run).await?.to_string() != *exp {
+            [exp, run_seg, "artifacts", ..] => {
+                let (owner, run_exp) = tracked_run(&mut *conn, run_seg)
+                    .await?
+                    .ok_or_else(|| bad_source(source, "not a tracked run's artifact root"))?;
+                if run_exp.to_string() != *exp {
                     return Err(bad_source(source, "the run is not in that experiment"));
                 }
-                (path.clone(), run)
+                (path.clone(), owner)
             }
             _ => {
                 return Err(bad_source(
@@ -127,10 +230,8 @@ pub(crate) async fn resolve_source(
                 ))
             }
         }
-    } else {
-        return Err(bad_source(source, "unsupported scheme"));
     };
-    if run_id.is_some_and(|r| *r != run) {
+    if run.as_ref().is_some_and(|r| r.tracked() != Some(&owner)) {
         return Err(bad_source(
             source,
             "it lies outside the artifact root of the given run_id",
@@ -138,8 +239,9 @@ pub(crate) async fn resolve_source(
     }
     Ok(ResolvedSource {
         source: format!("mlflow-artifacts:/{path}"),
-        prefix: path,
-        run_id: Some(run),
+        kind: SourceKind::Owned,
+        prefix: Some(path),
+        run: Some(RunRef::Tracked(owner)),
         logged_model_id: model_id.cloned(),
     })
 }

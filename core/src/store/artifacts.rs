@@ -217,11 +217,23 @@ pub async fn run_experiment(conn: &mut AnyConnection, run: &RunId) -> Result<Opt
         .await?)
 }
 
-/// Where a logged model's artifacts live and which run made it.
+/// Where a logged model's artifacts live and which run made it (tracked, or external).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LoggedModelOrigin {
     pub experiment_id: ExperimentId,
     pub source_run_id: Option<RunId>,
+    pub external_source_run_id: Option<String>,
+}
+
+impl LoggedModelOrigin {
+    /// The run that made the model, as a reference.
+    pub fn source_run(&self) -> Option<crate::external::RunRef> {
+        use crate::external::RunRef;
+        self.source_run_id
+            .clone()
+            .map(RunRef::Tracked)
+            .or(self.external_source_run_id.clone().map(RunRef::External))
+    }
 }
 
 /// A logged model's experiment and source run, if the model exists.
@@ -230,7 +242,7 @@ pub async fn logged_model_origin(
     id: &LoggedModelId,
 ) -> Result<Option<LoggedModelOrigin>> {
     let sql = format!(
-        "SELECT experiment_id, source_run_id FROM logged_models WHERE model_id = $1{}",
+        "SELECT experiment_id, source_run_id, external_source_run_id FROM logged_models WHERE model_id = $1{}",
         super::for_update(conn)
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -1,7 +1,7 @@
 //! SQL for experiments: the experiment row (insert, lock, rename, lifecycle) and reading
 //! experiments back with their tags, one at a time or all of a view in two queries. Tags
 //! are written through `kv::KvTable::ExperimentTags`.
-use super::{Backend, WriteTx};
+use super::WriteTx;
 use crate::error::{Error, Result};
 use crate::experiment::{Experiment, LifecycleStage, ViewType};
 use crate::names::{ExperimentId, ExperimentName, Key, Tag};
@@ -102,10 +102,7 @@ pub async fn by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<Expe
 /// `FOR UPDATE`; SQLite's writer lock already serialises writers), so `before` and the
 /// write see the same experiment.
 pub async fn lock(tx: &mut WriteTx, id: ExperimentId) -> Result<Option<Experiment>> {
-    let lock = match tx.backend() {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE",
-    };
+    let lock = super::for_update(tx.conn());
     let sql = format!("SELECT {COLUMNS} FROM experiments WHERE id = $1{lock}");
     let row: Option<ExperimentRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)

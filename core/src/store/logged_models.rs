@@ -2,8 +2,9 @@
 //! params and tags read back in bulk (three queries for any number of models), the run
 //! outputs that link runs to the models they produced, and the metric points recorded
 //! against a model. Params and tags are written through `kv::KvTable`.
-use super::{Backend, WriteTx};
+use super::WriteTx;
 use crate::error::{Error, Result};
+use crate::external::RunRef;
 use crate::logged_model::{LoggedModel, LoggedModelStatus};
 use crate::names::{ExperimentId, Key, LoggedModelId, RunId, Tag};
 use crate::run::Metric;
@@ -12,7 +13,7 @@ use sqlx::AnyConnection;
 use std::collections::HashMap;
 
 const COLUMNS: &str = "model_id, experiment_id, name, source_run_id, status, artifact_location, \
-                       model_type, creation_time, last_updated_time";
+                       model_type, creation_time, last_updated_time, external_source_run_id";
 
 #[derive(sqlx::FromRow)]
 struct ModelRow {
@@ -25,6 +26,7 @@ struct ModelRow {
     model_type: Option<String>,
     creation_time: i64,
     last_updated_time: i64,
+    external_source_run_id: Option<String>,
 }
 
 impl ModelRow {
@@ -33,7 +35,10 @@ impl ModelRow {
             model_id: self.model_id,
             experiment_id: self.experiment_id,
             name: self.name,
-            source_run_id: self.source_run_id,
+            source_run_id: self
+                .source_run_id
+                .map(RunRef::Tracked)
+                .or(self.external_source_run_id.map(RunRef::External)),
             status: LoggedModelStatus::parse(&self.status)
                 .ok_or_else(|| Error::Internal("stored model status is invalid".into()))?,
             artifact_location: self.artifact_location,
@@ -59,7 +64,7 @@ pub struct NewModelRow<'a> {
     pub model_id: &'a LoggedModelId,
     pub experiment_id: ExperimentId,
     pub name: &'a str,
-    pub source_run_id: Option<&'a RunId>,
+    pub source_run_id: Option<&'a RunRef>,
     pub artifact_location: &'a str,
     pub model_type: Option<&'a str>,
     pub now: Millis,
@@ -67,17 +72,21 @@ pub struct NewModelRow<'a> {
 
 pub async fn insert(conn: &mut AnyConnection, m: &NewModelRow<'_>) -> Result<()> {
     sqlx::query(
-        "INSERT INTO logged_models (model_id, experiment_id, name, source_run_id, status, artifact_location, model_type, creation_time, last_updated_time) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        "INSERT INTO logged_models (model_id, experiment_id, name, source_run_id, status, artifact_location, model_type, creation_time, last_updated_time, external_source_run_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
     )
     .bind(m.model_id)
     .bind(m.experiment_id)
     .bind(m.name)
-    .bind(m.source_run_id)
+    .bind(m.source_run_id.and_then(RunRef::tracked))
     .bind(LoggedModelStatus::Pending.as_str())
     .bind(m.artifact_location)
     .bind(m.model_type)
     .bind(m.now)
+    .bind(match m.source_run_id {
+        Some(RunRef::External(s)) => Some(s.as_str()),
+        _ => None,
+    })
     .execute(conn)
     .await?;
     Ok(())
@@ -98,10 +107,7 @@ pub async fn get(conn: &mut AnyConnection, id: &LoggedModelId) -> Result<Option<
 /// The active logged model with its params and tags, its row locked until the transaction
 /// ends (PostgreSQL `FOR UPDATE`; SQLite's writer lock already serialises writers).
 pub async fn lock(tx: &mut WriteTx, id: &LoggedModelId) -> Result<Option<LoggedModel>> {
-    let lock = match tx.backend() {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE",
-    };
+    let lock = super::for_update(tx.conn());
     let sql = format!(
         "SELECT {COLUMNS} FROM logged_models WHERE model_id = $1 AND lifecycle_stage = 'active'{lock}"
     );
@@ -279,8 +285,8 @@ pub async fn add_run_output(
 /// timestamp order.
 pub async fn metrics(conn: &mut AnyConnection, id: &LoggedModelId) -> Result<Vec<(Metric, RunId)>> {
     let rows = sqlx::query(
-        "SELECT run_id, key, value, is_nan, neg_zero, timestamp, step FROM metrics \
-         WHERE model_id = $1 ORDER BY key, step, timestamp",
+        "SELECT run_id, key, value, is_nan, neg_zero, timestamp, step, model_id, dataset_name, dataset_digest \
+         FROM metrics WHERE model_id = $1 ORDER BY key, step, timestamp",
     )
     .bind(id)
     .fetch_all(conn)

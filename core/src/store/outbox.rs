@@ -5,10 +5,9 @@ use crate::audit::AuditEvent;
 use crate::error::Result;
 use sqlx::AnyConnection;
 
-/// One queued event.
+/// One queued event, with what its audit event says it was.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxRow {
-    pub id: i64,
     pub audit_seq: i64,
     pub at: i64,
     pub action: String,
@@ -18,23 +17,19 @@ pub struct OutboxRow {
 }
 
 pub async fn append(conn: &mut AnyConnection, event: &AuditEvent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO event_outbox (audit_seq, at, action, subject) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(event.seq)
-    .bind(event.at)
-    .bind(&event.action)
-    .bind(&event.subject)
-    .execute(conn)
-    .await?;
+    sqlx::query("INSERT INTO event_outbox (audit_seq) VALUES ($1)")
+        .bind(event.seq)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Undelivered events, oldest first.
 pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<OutboxRow>> {
     Ok(sqlx::query_as(
-        "SELECT id, audit_seq, at, action, subject, delivered_at, attempts FROM event_outbox \
-         WHERE delivered_at IS NULL ORDER BY id LIMIT $1",
+        "SELECT o.audit_seq, a.at, a.action, a.subject, o.delivered_at, o.attempts \
+         FROM event_outbox o JOIN audit_events a ON a.seq = o.audit_seq \
+         WHERE o.delivered_at IS NULL ORDER BY o.audit_seq LIMIT $1",
     )
     .bind(limit)
     .fetch_all(conn)

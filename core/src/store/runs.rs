@@ -1,7 +1,7 @@
 //! SQL for runs: the run row (insert, lock, update, lifecycle) and dataset inputs; the
 //! bulk loader every run read goes through is in `bulk`.
 use super::rows::parsed;
-use super::{Backend, WriteTx};
+use super::WriteTx;
 use crate::error::{Error, Result};
 use crate::experiment::LifecycleStage;
 use crate::names::{ExperimentId, RunId};
@@ -87,10 +87,7 @@ pub async fn info(conn: &mut AnyConnection, id: &RunId) -> Result<Option<RunInfo
 /// The run's row, locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's
 /// writer lock already serialises writers), so `before` and the write see the same run.
 pub async fn lock(tx: &mut WriteTx, id: &RunId) -> Result<Option<RunInfo>> {
-    let lock = match tx.backend() {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR UPDATE",
-    };
+    let lock = super::for_update(tx.conn());
     let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = $1{lock}");
     let row: Option<RunRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
@@ -154,6 +151,23 @@ pub async fn newest_ids(
     .bind(limit)
     .fetch_all(conn)
     .await?)
+}
+
+/// Records that `run` consumed the logged model `model` (MLflow 3 model inputs). A model
+/// that does not exist is a foreign-key violation (`Error::FailedPrecondition`).
+pub async fn add_model_input(
+    conn: &mut AnyConnection,
+    run: &RunId,
+    model: &crate::names::LoggedModelId,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO run_model_inputs (run_id, model_id) VALUES ($1, $2) ON CONFLICT (run_id, model_id) DO NOTHING",
+    )
+    .bind(run)
+    .bind(model)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Records one dataset input: the dataset (experiment, name, digest) is stored once and

@@ -1,8 +1,10 @@
 //! SQL for model versions: the version row (registration, stage moves, descriptions,
 //! deletion), its tags, and the loaders that read versions back with their tags and
 //! aliases in a fixed number of queries whatever the number of versions.
+use super::bind::Flag;
 use super::kv::{KvOwner, KvTable};
 use crate::error::{Entity, Error, Result};
+use crate::external::{RunRef, SourceKind};
 use crate::model_version::{ModelVersion, VersionStatus};
 use crate::names::{AliasName, Key, LoggedModelId, ModelName, RunId, Stage, Tag, Version};
 use crate::registered_model::Alias;
@@ -22,7 +24,7 @@ pub fn not_found(name: &ModelName, v: Version) -> Error {
 /// The columns `VersionRow` reads, qualified because the loaders join.
 const COLUMNS: &str = "v.id, v.model_id, v.version, v.source, v.run_id, v.run_link, \
                        v.logged_model_id, v.status, v.stage, v.description, v.user_id, \
-                       v.creation_time, v.last_updated_time";
+                       v.creation_time, v.last_updated_time, v.source_external, v.external_run_id";
 
 #[derive(sqlx::FromRow)]
 struct VersionRow {
@@ -39,6 +41,8 @@ struct VersionRow {
     user_id: String,
     creation_time: i64,
     last_updated_time: i64,
+    source_external: Flag,
+    external_run_id: Option<String>,
 }
 
 /// A version row with its model's name, for the loaders that span models.
@@ -60,7 +64,15 @@ impl VersionRow {
             name,
             version: self.version,
             source: self.source,
-            run_id: self.run_id,
+            source_kind: if self.source_external.0 {
+                SourceKind::External
+            } else {
+                SourceKind::Owned
+            },
+            run_id: self
+                .run_id
+                .map(RunRef::Tracked)
+                .or(self.external_run_id.map(RunRef::External)),
             run_link: self.run_link,
             logged_model_id: self.logged_model_id,
             status: VersionStatus::parse(&self.status)
@@ -126,6 +138,12 @@ pub enum Which {
         offset: i64,
         limit: i64,
     },
+    /// A page of versions, most recently updated first (MLflow's default order), newer
+    /// versions first among equals.
+    RecentPage {
+        offset: i64,
+        limit: i64,
+    },
 }
 
 /// Versions of one model (oldest first) with their tags and aliases, in three queries
@@ -145,6 +163,11 @@ pub async fn load(
         ),
         Which::NewestPage { offset, limit } => (
             "v.version IN (SELECT l.version FROM model_versions l WHERE l.model_id = $1 ORDER BY l.version DESC LIMIT $2 OFFSET $3)",
+            vec![limit, offset],
+        ),
+        Which::RecentPage { offset, limit } => (
+            "v.version IN (SELECT l.version FROM model_versions l WHERE l.model_id = $1 \
+             ORDER BY l.last_updated_time DESC, l.version DESC LIMIT $2 OFFSET $3)",
             vec![limit, offset],
         ),
     };
@@ -274,7 +297,9 @@ pub struct NewVersionRow<'a> {
     pub model_id: i64,
     pub version: Version,
     pub source: &'a str,
-    pub run_id: Option<&'a RunId>,
+    /// External sources are kept verbatim and flagged, never frozen.
+    pub source_kind: SourceKind,
+    pub run: Option<&'a RunRef>,
     pub run_link: &'a str,
     pub logged_model_id: Option<&'a LoggedModelId>,
     /// The model's policy, copied so the one-Production index can enforce it.
@@ -288,19 +313,24 @@ pub struct NewVersionRow<'a> {
 pub async fn insert(conn: &mut AnyConnection, r: &NewVersionRow<'_>) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO model_versions (model_id, version, source, run_id, run_link, logged_model_id, status, stage, \
-         single_production, description, user_id, creation_time, last_updated_time) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'READY', 'None', $7, $8, $9, $10, $10) RETURNING id",
+         single_production, description, user_id, creation_time, last_updated_time, source_external, external_run_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'READY', 'None', $7, $8, $9, $10, $10, $11, $12) RETURNING id",
     )
     .bind(r.model_id)
     .bind(r.version)
     .bind(r.source)
-    .bind(r.run_id)
+    .bind(r.run.and_then(RunRef::tracked))
     .bind(r.run_link)
     .bind(r.logged_model_id)
     .bind(r.single_production)
     .bind(r.description)
     .bind(r.user_id)
     .bind(r.now)
+    .bind(r.source_kind.is_external())
+    .bind(match r.run {
+        Some(RunRef::External(s)) => Some(s.as_str()),
+        _ => None,
+    })
     .fetch_one(conn)
     .await?)
 }

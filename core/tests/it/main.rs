@@ -5,5 +5,6 @@
 
 mod blob;
 mod common;
+mod external;
 mod spine;
 mod store;

@@ -76,6 +76,8 @@ async fn every_logged_double_reads_back_with_the_same_bits() {
                 timestamp: 1_700_000_000_000,
                 step: i as i64,
                 model_id: None,
+                dataset_name: None,
+                dataset_digest: None,
             })
             .collect();
         for batch in points.chunks(1000) {
@@ -108,6 +110,8 @@ async fn every_logged_double_reads_back_with_the_same_bits() {
                 timestamp: 1,
                 step: 1,
                 model_id: None,
+                dataset_name: None,
+                dataset_digest: None,
             };
             reg.log_batch(&alice(), &run, &[m], &[], &[]).await.unwrap();
             let latest = reg.get_run(&run).await.unwrap();
@@ -133,6 +137,8 @@ async fn zero_and_negative_zero_at_one_step_are_two_points() {
             timestamp: 5,
             step: 0,
             model_id: None,
+            dataset_name: None,
+            dataset_digest: None,
         };
         reg.log_batch(
             &alice(),
@@ -367,6 +373,8 @@ async fn every_audit_event_has_its_outbox_row_and_reads_back_typed() {
                 timestamp: 1,
                 step: 0,
                 model_id: None,
+                dataset_name: None,
+                dataset_digest: None,
             }],
             &[Tag::parse("lr", "0.1").unwrap()],
             &[],
@@ -386,16 +394,23 @@ async fn every_audit_event_has_its_outbox_row_and_reads_back_typed() {
             scalar(&t, "SELECT COUNT(*) FROM event_outbox").await,
             events
         );
-        // Each row names its event's action and subject, and none is delivered yet.
-        assert_eq!(
-            scalar(
-                &t,
-                "SELECT COUNT(*) FROM event_outbox o JOIN audit_events a ON a.seq = o.audit_seq \
-                 WHERE o.action = a.action AND o.subject = a.subject AND o.delivered_at IS NULL"
-            )
-            .await,
-            events
-        );
+        // Every event is pending, oldest first, with its action and subject.
+        let pending: Vec<_> = reg
+            .pending_events(1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.audit_seq, o.action, o.subject, o.delivered_at))
+            .collect();
+        let mut audited: Vec<_> = reg
+            .audit_events(None, None, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.seq, e.action, e.subject, None))
+            .collect();
+        audited.reverse();
+        assert_eq!(pending, audited, "{:?}", t.backend);
         for e in reg.audit_events(None, None, 100).await.unwrap() {
             let (action, subject) = (e.action().unwrap(), e.subject().unwrap());
             assert_eq!(

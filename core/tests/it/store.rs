@@ -3,6 +3,7 @@
 
 use crate::common::{a_run, alice, bob, raw, registries};
 use pedigree_core::audit::VerifyOutcome;
+use pedigree_core::external::RunRef;
 use pedigree_core::model_version::NewModelVersion;
 use pedigree_core::names::*;
 use pedigree_core::run::{Dataset, DatasetInput, Metric};
@@ -356,6 +357,8 @@ fn metric(key: &str, value: f64, step: i64) -> Metric {
         timestamp: 1_700_000_000_000 + step,
         step,
         model_id: None,
+        dataset_name: None,
+        dataset_digest: None,
     }
 }
 
@@ -489,10 +492,10 @@ async fn dataset_inputs_are_stored_once_per_experiment() {
             .unwrap()
             .info
             .run_id;
-        reg.log_inputs(&alice(), &r1, std::slice::from_ref(&input))
+        reg.log_inputs(&alice(), &r1, std::slice::from_ref(&input), &[])
             .await
             .unwrap();
-        reg.log_inputs(&alice(), &r2, std::slice::from_ref(&input))
+        reg.log_inputs(&alice(), &r2, std::slice::from_ref(&input), &[])
             .await
             .unwrap();
         assert_eq!(reg.get_run(&r2).await.unwrap().inputs, vec![input]);
@@ -563,7 +566,8 @@ async fn identical_artifacts_share_one_blob_and_registration_freezes_them() {
         let mut nv = new_version("frozen", &r1);
         nv.source = format!("mlflow-artifacts:/0/{r1}/artifacts/model");
         let mv = reg.create_model_version(&alice(), nv).await.unwrap();
-        assert_eq!(mv.run_id.as_ref(), Some(&r1));
+        assert_eq!(mv.run_id, Some(RunRef::Tracked(r1.clone())));
+        assert!(!mv.is_external());
         let err = reg
             .put_artifact(&alice(), &f1, cursor(b"new"), None)
             .await
@@ -605,7 +609,11 @@ async fn version_sources_must_lie_inside_the_runs_artifact_root() {
             "http://evil.example/model".to_string(),
             format!("mlflow-artifacts:/0/{r1}/artifacts/../../{r2}/artifacts"),
             format!("mlflow-artifacts:/7/{r1}/artifacts/model"),
-            "s3://bucket/model".to_string(),
+            format!("runs:/{r1}/../{r2}/model"),
+            "s3://bucket/../model".to_string(),
+            "s3://bucket/model#x".to_string(),
+            "C:\\models\\m".to_string(),
+            "s3://bucket/m\0".to_string(),
         ] {
             let mut nv = new_version("src", &r1);
             nv.source = source.clone();
@@ -617,7 +625,7 @@ async fn version_sources_must_lie_inside_the_runs_artifact_root() {
         }
         let mut nv = new_version("src", &r1);
         nv.source = format!("runs:/{r2}/model");
-        nv.run_id = Some(r1.clone());
+        nv.run_id = Some(r1.to_string());
         assert!(
             reg.create_model_version(&alice(), nv).await.is_err(),
             "source in another run than run_id"
@@ -647,6 +655,7 @@ async fn operator_settings_choose_mlflows_multi_production_and_unowned_artifact_
         let reg = t.reg.clone().with_settings(Settings {
             single_production_default: false,
             allow_unowned_artifacts: true,
+            allow_external_promotion: false,
         });
         model_with_versions(&reg, "mlflow-like", 2).await;
         let name = model("mlflow-like");
@@ -731,6 +740,57 @@ async fn version_search_by_name_pages_newest_first_like_the_general_path() {
             .await
             .unwrap();
         assert!(none.is_empty() && next.is_none());
+        // MLflow's default order, most recently updated first: touching versions 3 and 7
+        // moves them to the front, in SQL paging as in the general path.
+        let paged = ModelName::parse("paged").unwrap();
+        for v in [3, 7] {
+            t.reg
+                .transition_stage(
+                    &alice(),
+                    &paged,
+                    Version::new(v).unwrap(),
+                    Stage::Staging,
+                    false,
+                )
+                .await
+                .unwrap();
+        }
+        let recent = [
+            "last_updated_timestamp DESC",
+            "name ASC",
+            "version_number DESC",
+        ];
+        let mut fast = Vec::new();
+        let mut token = None;
+        loop {
+            let (page, next) = t
+                .reg
+                .search_model_versions(args("name='paged'", &recent, token))
+                .await
+                .unwrap();
+            fast.extend(page.iter().map(|v| v.version.get()));
+            match next {
+                Some(n) => token = Some(n),
+                None => break,
+            }
+        }
+        let mut general = Vec::new();
+        let mut token = None;
+        loop {
+            let (page, next) = t
+                .reg
+                .search_model_versions(args("name='paged' AND version_number > 0", &recent, token))
+                .await
+                .unwrap();
+            general.extend(page.iter().map(|v| v.version.get()));
+            match next {
+                Some(n) => token = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(fast, general, "{:?}", t.backend);
+        assert_eq!(fast.len(), 12);
+        assert_eq!(&fast[..2], &[7, 3], "{:?}", t.backend);
     }
 }
 
@@ -862,7 +922,7 @@ async fn logged_model_sources_must_name_the_models_own_root() {
         let new = NewLoggedModel {
             experiment_id: ExperimentId::DEFAULT,
             name: "model".into(),
-            source_run_id: Some(run.clone()),
+            source_run_id: Some(run.to_string()),
             model_type: None,
             params: vec![],
             tags: vec![],
@@ -890,9 +950,18 @@ async fn logged_model_sources_must_name_the_models_own_root() {
         nv.run_id = None;
         let v = reg.create_model_version(&alice(), nv).await.unwrap();
         assert_eq!(
-            (v.run_id.as_ref(), v.logged_model_id.as_ref()),
-            (Some(&run), Some(&m)),
+            (v.run_id.clone(), v.logged_model_id.as_ref()),
+            (Some(RunRef::Tracked(run.clone())), Some(&m)),
             "run derived from the logged model"
+        );
+        // The model lists the version, in MLflow's words.
+        let tags = reg.get_logged_model(&m).await.unwrap().tags;
+        let listed = tags
+            .iter()
+            .find(|t| t.key.as_str() == "mlflow.modelVersions");
+        assert_eq!(
+            listed.map(|t| t.value.as_str()),
+            Some(r#"[{"name": "lm", "version": 1}]"#)
         );
     }
 }

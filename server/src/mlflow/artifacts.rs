@@ -69,8 +69,13 @@ async fn upload(
 }
 
 async fn download(State(ctx): State<Ctx>, Path(raw): Path<String>) -> Result<Response, ApiError> {
-    let path = artifact_path(&raw)?;
-    let (entry, reader) = ctx.reg.open_artifact(&path).await.map_err(|e| match e {
+    serve(&ctx, &artifact_path(&raw)?).await
+}
+
+/// One stored file as a download: streamed, verified and served inert. MLflow's
+/// `/get-artifact` routes (`super::get_artifact`) serve through this too.
+pub(crate) async fn serve(ctx: &Ctx, path: &ArtifactPath) -> Result<Response, ApiError> {
+    let (entry, reader) = ctx.reg.open_artifact(path).await.map_err(|e| match e {
         Error::NotFound { .. } => ApiError(Error::not_found(
             Entity::Artifact,
             path.as_str(),
@@ -120,11 +125,9 @@ async fn download(State(ctx): State<Ctx>, Path(raw): Path<String>) -> Result<Res
 }
 
 async fn list(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
-    let dir = match q
-        .get("path")
-        .map(|p| p.trim_matches('/'))
-        .filter(|p| !p.is_empty())
-    {
+    // The same path rules as upload and download: an absolute or traversing path is a
+    // 400, not an empty listing.
+    let dir = match q.get("path").filter(|p| !p.is_empty()) {
         Some(p) => Some(artifact_path(p)?),
         None => None,
     };

@@ -26,8 +26,17 @@ pub fn routes() -> Router<Ctx> {
         .route("/experiments/delete-experiment-tag", post(delete_tag))
 }
 
+/// An experiment id naming an experiment to act on. A malformed id names no experiment,
+/// so it is "not found" in MLflow's words, as MLflow answers.
 pub fn experiment_id(s: Option<String>) -> ApiResult<ExperimentId> {
-    Ok(required(s, "experiment_id")?.parse()?)
+    let raw = required(s, "experiment_id")?;
+    raw.parse().map_err(|_| {
+        ApiError(pedigree_core::Error::not_found(
+            pedigree_core::Entity::Experiment,
+            raw.as_str(),
+            format!("No Experiment with id={raw} exists"),
+        ))
+    })
 }
 
 pub fn view_type(s: Option<&str>) -> ApiResult<ViewType> {

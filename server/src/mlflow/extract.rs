@@ -26,9 +26,56 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         } else {
             &bytes
         };
-        serde_json::from_slice(text)
+        let value: serde_json::Value = serde_json::from_slice(text)
+            .map_err(|e| ApiError::invalid(format!("Invalid JSON in the request body: {e}")))?;
+        serde_path_to_error::deserialize(&value)
             .map(Body)
-            .map_err(|e| ApiError::invalid(format!("Invalid JSON in the request body: {e}")))
+            .map_err(|e| wrong_type(&value, e))
+    }
+}
+
+/// A field whose value does not fit (a wrong JSON type, a non-numeric int64), in MLflow's
+/// words (`Invalid value 123 for parameter 'name' supplied`); any other shape error names
+/// where it is.
+fn wrong_type(
+    body: &serde_json::Value,
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> ApiError {
+    use serde_path_to_error::Segment;
+    let mut at = Some(body);
+    let mut field = None;
+    for seg in e.path().iter() {
+        at = match seg {
+            Segment::Map { key } => {
+                field = Some(key.clone());
+                at.and_then(|v| v.get(key))
+            }
+            Segment::Seq { index } => at.and_then(|v| v.get(*index)),
+            _ => None,
+        };
+    }
+    match (field, at) {
+        (Some(field), Some(v)) => ApiError::invalid(format!(
+            "Invalid value {v} for parameter '{field}' supplied. Hint: Value was of type '{}'. See the API docs for more information about request parameters.",
+            json_type(v)
+        )),
+        _ => ApiError::invalid(format!(
+            "Invalid request body at '{}': {}",
+            e.path(),
+            e.inner()
+        )),
+    }
+}
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(n) if n.is_f64() => "float",
+        serde_json::Value::Number(_) => "int",
+        serde_json::Value::String(_) => "str",
+        serde_json::Value::Array(_) => "list",
+        serde_json::Value::Object(_) => "dict",
     }
 }
 

@@ -11,7 +11,7 @@ use pedigree_core::logged_model::LoggedModelStatus;
 use pedigree_core::search::Entity;
 use pedigree_core::service::logged_models::NewLoggedModel;
 use pedigree_core::user::Actor;
-use pedigree_core::{ExperimentId, LoggedModelId, RunId};
+use pedigree_core::{ExperimentId, LoggedModelId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -24,6 +24,7 @@ pub fn routes() -> Router<Ctx> {
             patch(finalize).get(get_one).delete(remove),
         )
         .route("/logged-models/{model_id}/tags", patch(set_tags))
+        .route("/logged-models/{model_id}/params", post(log_params))
         .route("/logged-models/{model_id}/tags/{key}", delete(delete_tag))
 }
 
@@ -38,6 +39,18 @@ struct Create {
     params: Vec<KeyValue>,
     #[serde(default)]
     tags: Vec<KeyValue>,
+}
+
+/// A logged model id from the path. A malformed id names no model, so it is "not found"
+/// in MLflow's words.
+fn model_id(raw: String) -> ApiResult<LoggedModelId> {
+    LoggedModelId::parse(raw.as_str()).map_err(|_| {
+        ApiError(pedigree_core::Error::not_found(
+            pedigree_core::Entity::LoggedModel,
+            raw.as_str(),
+            format!("Logged model with ID '{raw}' not found."),
+        ))
+    })
 }
 
 async fn view(ctx: &Ctx, id: &LoggedModelId) -> ApiResult<Value> {
@@ -55,11 +68,8 @@ async fn create(
     let new = NewLoggedModel {
         experiment_id: required(b.experiment_id, "experiment_id")?.parse::<ExperimentId>()?,
         name: b.name.unwrap_or_default(),
-        source_run_id: b
-            .source_run_id
-            .filter(|s| !s.is_empty())
-            .map(RunId::parse)
-            .transpose()?,
+        // A run tracked here, or kept as an external run reference (the service decides).
+        source_run_id: b.source_run_id.filter(|s| !s.is_empty()),
         model_type: b.model_type.filter(|s| !s.is_empty()),
         params,
         tags: parse_tags(b.tags)?,
@@ -69,7 +79,7 @@ async fn create(
 }
 
 async fn get_one(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(view(&ctx, &LoggedModelId::parse(id)?).await?))
+    Ok(Json(view(&ctx, &model_id(id)?).await?))
 }
 
 #[derive(Deserialize)]
@@ -83,7 +93,7 @@ async fn finalize(
     Path(id): Path<String>,
     Body(b): Body<Finalize>,
 ) -> ApiResult<Json<Value>> {
-    let id = LoggedModelId::parse(id)?;
+    let id = model_id(id)?;
     let raw = required(b.status, "status")?;
     let status = LoggedModelStatus::parse(&raw)
         .ok_or_else(|| ApiError::invalid(format!("Invalid logged model status '{raw}'")))?;
@@ -96,8 +106,24 @@ async fn remove(
     Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
+    ctx.reg.delete_logged_model(&actor, &model_id(id)?).await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+struct LogParams {
+    #[serde(default)]
+    params: Vec<KeyValue>,
+}
+
+async fn log_params(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+    Body(b): Body<LogParams>,
+) -> ApiResult<Json<Value>> {
     ctx.reg
-        .delete_logged_model(&actor, &LoggedModelId::parse(id)?)
+        .log_logged_model_params(&actor, &model_id(id)?, &parse_params(b.params)?)
         .await?;
     Ok(Json(json!({})))
 }
@@ -115,7 +141,7 @@ async fn set_tags(
     Body(b): Body<SetTags>,
 ) -> ApiResult<Json<Value>> {
     ctx.reg
-        .set_logged_model_tags(&actor, &LoggedModelId::parse(id)?, &parse_tags(b.tags)?)
+        .set_logged_model_tags(&actor, &model_id(id)?, &parse_tags(b.tags)?)
         .await?;
     Ok(Json(json!({})))
 }
@@ -126,7 +152,7 @@ async fn delete_tag(
     Path((id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     ctx.reg
-        .delete_logged_model_tag(&actor, &LoggedModelId::parse(id)?, &key)
+        .delete_logged_model_tag(&actor, &model_id(id)?, &key)
         .await?;
     Ok(Json(json!({})))
 }
@@ -141,6 +167,29 @@ struct Search {
     #[serde(default)]
     order_by: Vec<Value>,
     page_token: Option<String>,
+    /// Only models with metric points on one of these datasets.
+    #[serde(default)]
+    datasets: Vec<DatasetFilter>,
+}
+
+#[derive(Deserialize)]
+struct DatasetFilter {
+    dataset_name: Option<String>,
+    dataset_digest: Option<String>,
+}
+
+impl DatasetFilter {
+    fn matches(&self, m: &pedigree_core::run::Metric) -> bool {
+        m.dataset_name.is_some()
+            && self
+                .dataset_name
+                .as_ref()
+                .is_none_or(|n| m.dataset_name.as_ref() == Some(n))
+            && self
+                .dataset_digest
+                .as_ref()
+                .is_none_or(|d| m.dataset_digest.as_ref() == Some(d))
+    }
 }
 
 async fn search(State(ctx): State<Ctx>, Body(b): Body<Search>) -> ApiResult<Json<Value>> {
@@ -149,7 +198,20 @@ async fn search(State(ctx): State<Ctx>, Body(b): Body<Search>) -> ApiResult<Json
         .iter()
         .map(|s| s.parse::<ExperimentId>())
         .collect::<Result<Vec<_>, _>>()?;
-    let models = ctx.reg.logged_models_in(&ids).await?;
+    let mut models = ctx.reg.logged_models_in(&ids).await?;
+    if !b.datasets.is_empty() {
+        let mut kept = Vec::with_capacity(models.len());
+        for m in models {
+            let points = ctx.reg.logged_model_metrics(&m.model_id).await?;
+            if points
+                .iter()
+                .any(|(p, _)| b.datasets.iter().any(|d| d.matches(p)))
+            {
+                kept.push(m);
+            }
+        }
+        models = kept;
+    }
     // MLflow 3 sends order_by as objects ({field_name, ascending}); accept strings too.
     let order_by = b
         .order_by

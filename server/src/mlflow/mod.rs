@@ -1,15 +1,18 @@
 //! The MLflow front door: the tracking, registry and artifact-proxy REST API that the
-//! `mlflow` client speaks, over the same `core` services as the dashboard. Every route sits
-//! behind the credentials middleware; unknown routes and wrong methods answer in MLflow's
-//! JSON error shape.
+//! `mlflow` client speaks, over the same `core` services as the dashboard, and the MLflow
+//! UI's `/get-artifact` routes. Every request has passed the request shell (`crate::shell`:
+//! host, origin, credentials); JSON endpoints also refuse non-JSON bodies
+//! (`shell::json`); unknown routes and wrong methods answer in MLflow's JSON error shape.
 pub mod artifacts;
-pub mod auth;
 pub mod error;
 pub mod experiments;
 pub mod extract;
+pub mod get_artifact;
 pub mod logged_models;
 pub mod model_versions;
 pub mod registered_models;
+pub mod run_artifacts;
+pub mod run_io;
 pub mod runs;
 pub mod search;
 pub mod wire;
@@ -19,48 +22,34 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use pedigree_core::service::Registry;
 use serde_json::{json, Value};
 
-/// What every MLflow handler gets.
-#[derive(Clone)]
-pub struct Ctx {
-    pub reg: Registry,
-    pub max_body_bytes: usize,
-}
+/// What every MLflow handler gets: the server's one state.
+pub type Ctx = crate::state::AppState;
 
 /// JSON bodies are small; artifacts stream and are limited separately.
 const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
 
-pub fn router(reg: Registry, max_body_bytes: usize, require_auth: bool) -> Router {
-    let ctx = Ctx {
-        reg: reg.clone(),
-        max_body_bytes,
-    };
+pub fn router() -> Router<Ctx> {
     let api = Router::new()
         .merge(experiments::routes())
         .merge(runs::routes())
         .merge(logged_models::routes())
         .merge(registered_models::routes())
         .merge(model_versions::routes())
+        .merge(run_artifacts::routes())
+        .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .method_not_allowed_fallback(method_not_allowed);
     let artifacts = artifacts::routes().method_not_allowed_fallback(method_not_allowed);
-    let auth = auth::AuthState {
-        registry: reg,
-        require_auth,
-    };
     Router::new()
         .nest("/api/2.0/mlflow", api.clone())
         .nest("/ajax-api/2.0/mlflow", api)
         .nest("/api/2.0/mlflow-artifacts", artifacts)
         .route("/api/3.0/mlflow/server-info", get(server_info))
         .route("/version", get(|| async { env!("CARGO_PKG_VERSION") }))
-        .with_state(ctx)
-        .layer(axum::middleware::from_fn_with_state(
-            auth,
-            auth::authenticate,
-        ))
+        .merge(get_artifact::routes())
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 /// JSON 404 for anything under `/api` no route matches (MLflow answers an HTML page).

@@ -10,7 +10,7 @@ use axum::routing::{delete, get, patch, post};
 use axum::{Extension, Json, Router};
 use pedigree_core::model_version::NewModelVersion;
 use pedigree_core::user::Actor;
-use pedigree_core::{LoggedModelId, RunId, Stage, Tag, Version};
+use pedigree_core::{LoggedModelId, Stage, Tag, Version};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -51,11 +51,8 @@ async fn create(
     let new = NewModelVersion {
         name: model_name(b.name)?,
         source: required(b.source, "source")?,
-        run_id: b
-            .run_id
-            .filter(|s| !s.is_empty())
-            .map(RunId::parse)
-            .transpose()?,
+        // A run tracked here, or kept as an external run reference (the service decides).
+        run_id: b.run_id.filter(|s| !s.is_empty()),
         run_link: b.run_link.unwrap_or_default(),
         logged_model_id: b
             .model_id
@@ -121,7 +118,12 @@ async fn remove(
 }
 
 async fn search(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
+    // MLflow's default order is the most recently updated first; name and version then
+    // break ties, whatever the client asked for.
     let mut order_by = q.all("order_by");
+    if order_by.is_empty() {
+        order_by.push("last_updated_timestamp DESC".to_string());
+    }
     order_by.extend(["name ASC".to_string(), "version_number DESC".to_string()]);
     let args = SearchArgs {
         filter: q.get("filter").unwrap_or("").to_string(),
@@ -210,16 +212,9 @@ async fn transition(
 
 async fn download_uri(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
     let name = model_name(q.get("name").map(str::to_string))?;
-    let v = ctx
+    let uri = ctx
         .reg
-        .get_model_version(&name, version(q.get("version").map(str::to_string))?)
+        .model_version_download_uri(&name, version(q.get("version").map(str::to_string))?)
         .await?;
-    // An MLflow 3 source names a logged model; the files live at its artifact location.
-    let uri = match &v.logged_model_id {
-        Some(id) if v.source.starts_with("models:/") => {
-            ctx.reg.get_logged_model(id).await?.artifact_location
-        }
-        _ => v.source.clone(),
-    };
     Ok(Json(json!({"artifact_uri": uri})))
 }

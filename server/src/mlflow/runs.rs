@@ -1,4 +1,5 @@
-//! `/api/2.0/mlflow/runs/*` and `metrics/get-history`.
+//! `/api/2.0/mlflow/runs/*` and `metrics/get-history`; a run's inputs, outputs and MLflow 2
+//! logged-model history are `run_io`'s.
 use super::error::{ApiError, ApiResult};
 use super::experiments::{parse_params, parse_tags, view_type, KeyValue};
 use super::extract::{de, required, Body, QueryMap};
@@ -7,7 +8,7 @@ use super::{wire, Ctx};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use pedigree_core::run::{Dataset, DatasetInput, Metric, RunStatus};
+use pedigree_core::run::{Metric, RunStatus};
 use pedigree_core::service::runs::NewRun;
 use pedigree_core::time::now_millis;
 use pedigree_core::user::Actor;
@@ -28,35 +29,48 @@ pub fn routes() -> Router<Ctx> {
         .route("/runs/set-tag", post(set_tag))
         .route("/runs/delete-tag", post(delete_tag))
         .route("/runs/log-batch", post(log_batch))
-        .route("/runs/log-inputs", post(log_inputs))
-        .route("/runs/log-model", post(log_model))
-        .route("/runs/outputs", post(outputs))
         .route("/metrics/get-history", get(history))
+        .merge(super::run_io::routes())
 }
 
-/// MLflow clients send both `run_id` and the legacy `run_uuid`: accept either.
+/// MLflow clients send both `run_id` and the legacy `run_uuid`: accept either. Bodies
+/// carry the two as plain fields (never flattened, which would hide a mistyped field's
+/// name from the error message).
 #[derive(Deserialize, Default)]
-struct RunRef {
+pub(super) struct RunRef {
     run_id: Option<String>,
     run_uuid: Option<String>,
 }
 
 impl RunRef {
-    fn id(self) -> ApiResult<RunId> {
-        let raw = self
-            .run_id
-            .filter(|s| !s.is_empty())
-            .or(self.run_uuid.filter(|s| !s.is_empty()));
-        Ok(RunId::parse(required(raw, "run_id")?)?)
+    pub(super) fn id(self) -> ApiResult<RunId> {
+        run_id(self.run_id, self.run_uuid)
     }
 }
 
+/// The run a request names by `run_id` or the legacy `run_uuid`.
+pub(super) fn run_id(run_id: Option<String>, run_uuid: Option<String>) -> ApiResult<RunId> {
+    let raw = required(
+        run_id
+            .filter(|s| !s.is_empty())
+            .or(run_uuid.filter(|s| !s.is_empty())),
+        "run_id",
+    )?;
+    // A malformed id names no run: "not found", as MLflow says.
+    RunId::parse(raw.as_str()).map_err(|_| {
+        ApiError(pedigree_core::Error::not_found(
+            pedigree_core::Entity::Run,
+            raw.as_str(),
+            format!("Run with id={raw} not found"),
+        ))
+    })
+}
+
 fn query_run(q: &QueryMap) -> ApiResult<RunId> {
-    RunRef {
-        run_id: q.get("run_id").map(str::to_string),
-        run_uuid: q.get("run_uuid").map(str::to_string),
-    }
-    .id()
+    run_id(
+        q.get("run_id").map(str::to_string),
+        q.get("run_uuid").map(str::to_string),
+    )
 }
 
 #[derive(Deserialize)]
@@ -68,6 +82,7 @@ struct Create {
     start_time: Option<i64>,
     #[serde(default)]
     tags: Vec<KeyValue>,
+    user_id: Option<String>,
 }
 
 async fn create(
@@ -89,6 +104,7 @@ async fn create(
                 run_name: b.run_name,
                 start_time: b.start_time,
                 tags: parse_tags(b.tags)?,
+                user_id: b.user_id,
             },
         )
         .await?;
@@ -102,8 +118,8 @@ async fn get_one(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> 
 
 #[derive(Deserialize)]
 struct Update {
-    #[serde(flatten)]
-    run: RunRef,
+    run_id: Option<String>,
+    run_uuid: Option<String>,
     status: Option<String>,
     #[serde(default, deserialize_with = "de::opt_i64")]
     end_time: Option<i64>,
@@ -122,7 +138,13 @@ async fn update(
         .transpose()?;
     let info = ctx
         .reg
-        .update_run(&actor, &b.run.id()?, status, b.end_time, b.run_name)
+        .update_run(
+            &actor,
+            &run_id(b.run_id, b.run_uuid)?,
+            status,
+            b.end_time,
+            b.run_name,
+        )
         .await?;
     Ok(Json(json!({"run_info": wire::run_info(&info)})))
 }
@@ -187,8 +209,11 @@ async fn search(State(ctx): State<Ctx>, Body(b): Body<Search>) -> ApiResult<Json
     ))
 }
 
+/// A metric point; `log-metric` sends the run beside it, `log-batch` entries do not.
 #[derive(Deserialize)]
 struct MetricIn {
+    run_id: Option<String>,
+    run_uuid: Option<String>,
     key: Option<String>,
     #[serde(default, deserialize_with = "de::opt_f64")]
     value: Option<f64>,
@@ -197,6 +222,8 @@ struct MetricIn {
     #[serde(default, deserialize_with = "de::opt_i64")]
     step: Option<i64>,
     model_id: Option<String>,
+    dataset_name: Option<String>,
+    dataset_digest: Option<String>,
 }
 
 impl MetricIn {
@@ -211,34 +238,28 @@ impl MetricIn {
                 .filter(|s| !s.is_empty())
                 .map(LoggedModelId::parse)
                 .transpose()?,
+            dataset_name: self.dataset_name.filter(|s| !s.is_empty()),
+            dataset_digest: self.dataset_digest.filter(|s| !s.is_empty()),
         })
     }
-}
-
-#[derive(Deserialize)]
-struct LogMetric {
-    #[serde(flatten)]
-    run: RunRef,
-    #[serde(flatten)]
-    metric: MetricIn,
 }
 
 async fn log_metric(
     State(ctx): State<Ctx>,
     Extension(actor): Extension<Actor>,
-    Body(b): Body<LogMetric>,
+    Body(mut b): Body<MetricIn>,
 ) -> ApiResult<Json<Value>> {
-    let run = b.run.id()?;
+    let run = run_id(b.run_id.take(), b.run_uuid.take())?;
     ctx.reg
-        .log_batch(&actor, &run, &[b.metric.parse()?], &[], &[])
+        .log_batch(&actor, &run, &[b.parse()?], &[], &[])
         .await?;
     Ok(Json(json!({})))
 }
 
 #[derive(Deserialize)]
 struct KeyValueFor {
-    #[serde(flatten)]
-    run: RunRef,
+    run_id: Option<String>,
+    run_uuid: Option<String>,
     key: Option<String>,
     #[serde(default, deserialize_with = "de::opt_string")]
     value: Option<String>,
@@ -249,18 +270,27 @@ async fn log_param(
     Extension(actor): Extension<Actor>,
     Body(b): Body<KeyValueFor>,
 ) -> ApiResult<Json<Value>> {
-    let run = b.run.id()?;
+    let run = run_id(b.run_id, b.run_uuid)?;
     let p = Tag::param(required(b.key, "key")?, required(b.value, "value")?)?;
     ctx.reg.log_batch(&actor, &run, &[], &[p], &[]).await?;
     Ok(Json(json!({})))
 }
 
+/// A run tag: its value must be a string, as MLflow checks (params take numbers too).
+#[derive(Deserialize)]
+struct TagFor {
+    run_id: Option<String>,
+    run_uuid: Option<String>,
+    key: Option<String>,
+    value: Option<String>,
+}
+
 async fn set_tag(
     State(ctx): State<Ctx>,
     Extension(actor): Extension<Actor>,
-    Body(b): Body<KeyValueFor>,
+    Body(b): Body<TagFor>,
 ) -> ApiResult<Json<Value>> {
-    let run = b.run.id()?;
+    let run = run_id(b.run_id, b.run_uuid)?;
     ctx.reg
         .set_run_tag(
             &actor,
@@ -274,9 +304,9 @@ async fn set_tag(
 async fn delete_tag(
     State(ctx): State<Ctx>,
     Extension(actor): Extension<Actor>,
-    Body(b): Body<KeyValueFor>,
+    Body(b): Body<TagFor>,
 ) -> ApiResult<Json<Value>> {
-    let run = b.run.id()?;
+    let run = run_id(b.run_id, b.run_uuid)?;
     ctx.reg
         .delete_run_tag(&actor, &run, &required(b.key, "key")?)
         .await?;
@@ -285,8 +315,8 @@ async fn delete_tag(
 
 #[derive(Deserialize)]
 struct LogBatch {
-    #[serde(flatten)]
-    run: RunRef,
+    run_id: Option<String>,
+    run_uuid: Option<String>,
     #[serde(default)]
     metrics: Vec<MetricIn>,
     #[serde(default)]
@@ -300,7 +330,13 @@ async fn log_batch(
     Extension(actor): Extension<Actor>,
     Body(b): Body<LogBatch>,
 ) -> ApiResult<Json<Value>> {
-    let run = b.run.id()?;
+    let run = run_id(b.run_id, b.run_uuid)?;
+    // A batch's points carry their own time, as MLflow requires.
+    if let Some(i) = b.metrics.iter().position(|m| m.timestamp.is_none()) {
+        return Err(ApiError::invalid(format!(
+            "Missing value for required parameter 'metrics[{i}].timestamp'. See the API docs for more information about request parameters."
+        )));
+    }
     let metrics = b
         .metrics
         .into_iter()
@@ -310,114 +346,6 @@ async fn log_batch(
     ctx.reg
         .log_batch(&actor, &run, &metrics, &params, &parse_tags(b.tags)?)
         .await?;
-    Ok(Json(json!({})))
-}
-
-#[derive(Deserialize)]
-struct DatasetIn {
-    name: Option<String>,
-    digest: Option<String>,
-    source_type: Option<String>,
-    source: Option<String>,
-    schema: Option<String>,
-    profile: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct InputIn {
-    #[serde(default)]
-    tags: Vec<KeyValue>,
-    dataset: Option<DatasetIn>,
-}
-
-#[derive(Deserialize)]
-struct LogInputs {
-    #[serde(flatten)]
-    run: RunRef,
-    #[serde(default)]
-    datasets: Vec<InputIn>,
-}
-
-async fn log_inputs(
-    State(ctx): State<Ctx>,
-    Extension(actor): Extension<Actor>,
-    Body(b): Body<LogInputs>,
-) -> ApiResult<Json<Value>> {
-    let run = b.run.id()?;
-    let mut inputs = Vec::with_capacity(b.datasets.len());
-    for i in b.datasets {
-        let d = required(i.dataset, "dataset")?;
-        inputs.push(DatasetInput {
-            dataset: Dataset {
-                name: required(d.name, "name")?,
-                digest: required(d.digest, "digest")?,
-                source_type: d.source_type.unwrap_or_default(),
-                source: d.source.unwrap_or_default(),
-                schema: d.schema,
-                profile: d.profile,
-            },
-            tags: parse_tags(i.tags)?,
-        });
-    }
-    ctx.reg.log_inputs(&actor, &run, &inputs).await?;
-    Ok(Json(json!({})))
-}
-
-#[derive(Deserialize)]
-struct LogModel {
-    #[serde(flatten)]
-    run: RunRef,
-    model_json: Option<String>,
-}
-
-/// MLflow 2 clients record logged-model metadata in the `mlflow.log-model.history` run tag.
-async fn log_model(
-    State(ctx): State<Ctx>,
-    Extension(actor): Extension<Actor>,
-    Body(b): Body<LogModel>,
-) -> ApiResult<Json<Value>> {
-    let run = b.run.id()?;
-    let model_json = required(b.model_json, "model_json")?;
-    let parsed: Value = serde_json::from_str(&model_json)
-        .map_err(|e| ApiError::invalid(format!("model_json is not valid JSON: {e}")))?;
-    ctx.reg
-        .append_log_model_history(&actor, &run, parsed)
-        .await?;
-    Ok(Json(json!({})))
-}
-
-#[derive(Deserialize)]
-struct OutputIn {
-    model_id: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_i64")]
-    step: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct Outputs {
-    #[serde(flatten)]
-    run: RunRef,
-    #[serde(default)]
-    models: Vec<OutputIn>,
-}
-
-async fn outputs(
-    State(ctx): State<Ctx>,
-    Extension(actor): Extension<Actor>,
-    Body(b): Body<Outputs>,
-) -> ApiResult<Json<Value>> {
-    let run = b.run.id()?;
-    let models = b
-        .models
-        .into_iter()
-        .map(|m| {
-            Ok((
-                LoggedModelId::parse(required(m.model_id, "model_id")?)?,
-                m.step.unwrap_or(0),
-            ))
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
-    ctx.reg.log_run_outputs(&actor, &run, &models).await?;
     Ok(Json(json!({})))
 }
 

@@ -53,8 +53,23 @@ pub fn experiment(e: &Experiment) -> Value {
     Value::Object(o)
 }
 
+/// A metric point; the MLflow 3 model and dataset it was logged with, when it has them.
 pub fn metric(m: &Metric) -> Value {
-    json!({"key": m.key.as_str(), "value": double(m.value), "timestamp": m.timestamp, "step": m.step})
+    let mut o = Map::new();
+    o.insert("key".into(), json!(m.key.as_str()));
+    o.insert("value".into(), double(m.value));
+    o.insert("timestamp".into(), json!(m.timestamp));
+    o.insert("step".into(), json!(m.step));
+    if let Some(id) = &m.model_id {
+        o.insert("model_id".into(), json!(id.as_str()));
+    }
+    if let Some(d) = &m.dataset_name {
+        o.insert("dataset_name".into(), json!(d));
+    }
+    if let Some(d) = &m.dataset_digest {
+        o.insert("dataset_digest".into(), json!(d));
+    }
+    Value::Object(o)
 }
 
 pub fn run_info(i: &RunInfo) -> Value {
@@ -107,6 +122,16 @@ pub fn run(r: &Run) -> Value {
         })
         .collect();
     put_nonempty(&mut inputs, "dataset_inputs", Value::Array(ds));
+    put_nonempty(
+        &mut inputs,
+        "model_inputs",
+        Value::Array(
+            r.model_inputs
+                .iter()
+                .map(|id| json!({"model_id": id.as_str()}))
+                .collect(),
+        ),
+    );
     let mut outputs = Map::new();
     put_nonempty(
         &mut outputs,
@@ -135,6 +160,14 @@ pub fn model_version(v: &ModelVersion, with_aliases: bool) -> Value {
     o.insert("source".into(), json!(v.source));
     if let Some(r) = &v.run_id {
         o.insert("run_id".into(), json!(r.as_str()));
+    }
+    // Pedigree's own marks (MLflow clients ignore unknown fields): the source is a
+    // reference to files elsewhere, never read or served here; the run is not tracked here.
+    if v.is_external() {
+        o.insert("external_source".into(), json!(true));
+    }
+    if v.run_id.as_ref().is_some_and(|r| r.is_external()) {
+        o.insert("external_run".into(), json!(true));
     }
     o.insert("status".into(), json!(v.status.as_str()));
     o.insert("run_link".into(), json!(v.run_link));

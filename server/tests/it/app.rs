@@ -63,6 +63,21 @@ async fn seed_fraud_detector(reg: &pedigree_core::service::Registry) {
         .await
         .unwrap();
     }
+    // An external reference: files elsewhere, from a run not tracked here.
+    reg.create_model_version(
+        &alice,
+        NewModelVersion {
+            name: name.clone(),
+            source: "s3://bucket/fraud/model".into(),
+            run_id: Some("run_elsewhere".into()),
+            run_link: String::new(),
+            logged_model_id: None,
+            description: String::new(),
+            tags: vec![],
+        },
+    )
+    .await
+    .unwrap();
     reg.transition_stage(
         &alice,
         &name,
@@ -106,9 +121,16 @@ async fn the_model_list_and_model_page_are_server_rendered_from_the_registry() {
     let html = page.text().await.unwrap();
     assert_eq!(
         html.matches("data-testid=\"version-row\"").count(),
-        3,
+        4,
         "{html}"
     );
+    // The external version says so, and names its run as the reference it is.
+    assert_eq!(
+        html.matches("data-testid=\"external-source\"").count(),
+        1,
+        "{html}"
+    );
+    assert!(html.contains("run_elsewhere (external)"), "{html}");
     assert_eq!(html.matches(">Production<").count(), 1);
     assert!(html.contains(">@champion<"));
     assert!(

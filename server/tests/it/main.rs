@@ -1,12 +1,15 @@
 //! The server's integration tests, one binary (linking one per file costs minutes on two
 //! cores): the application on port 0 (SQLite, and PostgreSQL when `PEDIGREE_TEST_PG_URL`
 //! is set), the MLflow API as clients see it, response snapshots, the `pedigree` binary,
-//! and reliability under concurrency and `kill -9`.
+//! reliability under concurrency and `kill -9`, and the request shell every request passes.
 #![allow(dead_code)]
 
 mod app;
 mod cli;
 mod common;
 mod mlflow_api;
+mod mlflow_compat;
+mod mlflow_external;
 mod mlflow_snapshots;
 mod reliability;
+mod shell;

@@ -18,6 +18,7 @@ async fn unknown_endpoints_wrong_methods_and_bad_json_answer_in_mlflows_shape() 
         let r = s
             .client
             .post(s.url("/api/2.0/mlflow/runs/create"))
+            .header("content-type", "application/json")
             .body("{not json")
             .send()
             .await

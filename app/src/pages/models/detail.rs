@@ -51,10 +51,19 @@ fn ModelView(page: ModelPage) -> impl IntoView {
         <h2>"Versions"</h2>
         <DataTable testid="version-list" columns=COLUMNS>
             {page.versions.into_iter().map(|v| {
-                let run = v.run_id.as_ref().map(|r| short_id(r.as_str())).unwrap_or_else(|| DASH.into());
+                // A run tracked elsewhere is shown as the reference it is.
+                let run = match &v.run_id {
+                    Some(r) if r.is_external() => format!("{} (external)", r.as_str()),
+                    Some(r) => short_id(r.as_str()),
+                    None => DASH.into(),
+                };
+                // An external source: files this registry neither holds nor verifies.
+                let external = v.is_external().then(|| view! {
+                    <span class="badge external" data-testid="external-source" title=v.source.clone()>"external"</span>
+                });
                 view! {
                     <tr data-testid="version-row">
-                        <td class="num">{format!("v{}", v.version)}</td>
+                        <td class="num">{format!("v{}", v.version)}" "{external}</td>
                         <td><StageBadge stage=v.stage/></td>
                         <td>{v.aliases.into_iter().map(|alias| view! { <AliasBadge alias/> }).collect_view()}</td>
                         <td class="mono">{run}</td>

@@ -114,6 +114,12 @@ struct InputRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct ModelInputRow {
+    run_id: String,
+    model_id: LoggedModelId,
+}
+
+#[derive(sqlx::FromRow)]
 struct OutputRow {
     run_id: String,
     model_id: LoggedModelId,
@@ -176,6 +182,7 @@ pub async fn load(
             params: vec![],
             tags: vec![],
             inputs: vec![],
+            model_inputs: vec![],
             outputs: vec![],
         });
     }
@@ -250,6 +257,17 @@ pub async fn load(
             let r = <OutputRow as sqlx::FromRow<AnyRow>>::from_row(&r)?;
             if let Some(&i) = index.get(&r.run_id) {
                 runs[i].outputs.push((r.model_id, r.step));
+            }
+        }
+    }
+    if needs.inputs {
+        let sql = format!(
+            "SELECT run_id, model_id FROM run_model_inputs WHERE run_id IN ({scope_sql}) ORDER BY model_id"
+        );
+        for r in fetch(&mut *conn, sql, &binds).await? {
+            let r = <ModelInputRow as sqlx::FromRow<AnyRow>>::from_row(&r)?;
+            if let Some(&i) = index.get(&r.run_id) {
+                runs[i].model_inputs.push(r.model_id);
             }
         }
     }

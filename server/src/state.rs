@@ -1,0 +1,42 @@
+//! The one state every handler and middleware shares: the registry, the limits, the
+//! dashboard's Leptos options and the request shell's policy. MLflow handlers know it as
+//! `mlflow::Ctx`; Leptos finds its options through [`FromRef`].
+use crate::config::Config;
+use crate::shell::hosts::HostAllowlist;
+use crate::shell::ShellPolicy;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use pedigree_core::service::Registry;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub reg: Registry,
+    /// Largest artifact upload, in bytes.
+    pub max_body_bytes: usize,
+    pub leptos: LeptosOptions,
+    pub shell: Arc<ShellPolicy>,
+}
+
+impl AppState {
+    /// The state for a server bound to `addr` (the real port, also when asked for port 0).
+    pub fn new(reg: Registry, config: &Config, leptos: LeptosOptions, addr: SocketAddr) -> Self {
+        AppState {
+            reg,
+            max_body_bytes: config.server.max_body_bytes,
+            leptos,
+            shell: Arc::new(ShellPolicy {
+                hosts: HostAllowlist::new(&config.server.allowed_hosts, addr),
+                require_auth: config.auth.require_auth,
+                request_timeout: config.server.request_timeout,
+            }),
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
