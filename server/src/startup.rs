@@ -61,7 +61,10 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let registry = self.registry.clone();
-        axum::serve(self.listener, self.router)
+        // `into_make_service` turns every route into a service once; serving the `Router`
+        // itself would redo that, cloning the whole route table and its middleware
+        // stacks, for every connection.
+        axum::serve(self.listener, self.router.into_make_service())
             .with_graceful_shutdown(shutdown)
             .await?;
         registry.close().await;
