@@ -121,43 +121,38 @@ impl Registry {
         versions::get(&mut conn, name, id, version).await
     }
 
-    /// A page of a model's versions, newest first, and whether more follow.
+    /// A page of a model's versions and whether more follow: newest first, or (with
+    /// `recent`) most recently updated first and newer versions first among equals,
+    /// MLflow's default order. The page is chosen in SQL.
     pub async fn model_versions_page(
         &self,
         name: &ModelName,
+        recent: bool,
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<ModelVersion>, bool)> {
         let mut conn = self.store.acquire().await?;
         let id = models::id(&mut conn, name).await?;
         // One more than asked for says whether another page follows.
-        let which = Which::NewestPage {
-            offset,
-            limit: limit + 1,
+        let limit_plus = limit + 1;
+        let which = if recent {
+            Which::RecentPage {
+                offset,
+                limit: limit_plus,
+            }
+        } else {
+            Which::NewestPage {
+                offset,
+                limit: limit_plus,
+            }
         };
+        // The loader answers oldest first; put the page in its order.
         let mut vs = versions::load(&mut conn, name, id, which).await?;
-        vs.reverse();
-        let more = vs.len() as i64 > limit;
-        vs.truncate(limit as usize);
-        Ok((vs, more))
-    }
-
-    /// A page of a model's versions, most recently updated first (newer versions first
-    /// among equals: MLflow's default order), and whether more follow.
-    pub async fn model_versions_recent_page(
-        &self,
-        name: &ModelName,
-        offset: i64,
-        limit: i64,
-    ) -> Result<(Vec<ModelVersion>, bool)> {
-        let mut conn = self.store.acquire().await?;
-        let id = models::id(&mut conn, name).await?;
-        let which = Which::RecentPage {
-            offset,
-            limit: limit + 1,
-        };
-        let mut vs = versions::load(&mut conn, name, id, which).await?;
-        vs.sort_by_key(|v| std::cmp::Reverse((v.last_updated_time, v.version)));
+        if recent {
+            vs.sort_by_key(|v| std::cmp::Reverse((v.last_updated_time, v.version)));
+        } else {
+            vs.reverse();
+        }
         let more = vs.len() as i64 > limit;
         vs.truncate(limit as usize);
         Ok((vs, more))

@@ -272,11 +272,9 @@ impl Registry {
             let Ok(name) = ModelName::parse(n.clone()) else {
                 return Ok((Vec::new(), None));
             };
-            let page = if newest_first {
-                self.model_versions_page(&name, offset, max).await
-            } else {
-                self.model_versions_recent_page(&name, offset, max).await
-            };
+            let page = self
+                .model_versions_page(&name, !newest_first, offset, max)
+                .await;
             return match page {
                 Ok((page, more)) => {
                     let next = next_page_token(offset, page.len(), more);
