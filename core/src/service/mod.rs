@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 pub mod artifacts;
 pub mod audit;
+pub(crate) mod cache;
 pub mod experiments;
 pub mod logged_models;
 pub mod metrics;
@@ -30,6 +31,7 @@ pub struct Registry {
     blobs: Arc<dyn BlobStore>,
     policy: Arc<dyn Policy>,
     settings: Settings,
+    cache: Arc<cache::ReadCache>,
 }
 
 /// Registry-wide behaviour an operator chooses.
@@ -60,6 +62,27 @@ impl Registry {
     /// The same registry with other settings.
     pub fn with_settings(self, settings: Settings) -> Registry {
         Registry { settings, ..self }
+    }
+
+    /// The same registry answering repeated reads from memory (see `cache`). Only the one
+    /// process that writes the database may: on SQLite it takes the database's lock file
+    /// (`<file>.lock`) for as long as the registry lives, and refuses when another server
+    /// holds it; on PostgreSQL the cache stays off.
+    pub fn with_read_cache(self, url: &DatabaseUrl) -> Result<Registry> {
+        let cache = match (self.backend(), url.sqlite_file()) {
+            (crate::store::Backend::Postgres, _) => cache::ReadCache::new(false),
+            (_, None) => cache::ReadCache::new(true),
+            (_, Some(file)) => cache::ReadCache::locked(&file)?,
+        };
+        Ok(Registry {
+            cache: Arc::new(cache),
+            ..self
+        })
+    }
+
+    /// Whether repeated reads are answered from memory.
+    pub fn read_cache_enabled(&self) -> bool {
+        self.cache.enabled()
     }
 
     /// The same registry deciding writes with another policy.
@@ -99,6 +122,7 @@ impl Registry {
             blobs: Arc::new(blobs),
             policy: Arc::new(AllowAll),
             settings: Settings::default(),
+            cache: Arc::new(cache::ReadCache::new(false)),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! reads, stage transitions with archiving, descriptions, tags and deletion. The rules
 //! and the order of steps live here; the SQL is `store::versions`'s (and
 //! `store::models`'s for the model row every change locks first).
+use super::cache::Key as CacheKey;
 use super::version_source::resolve_source;
 use super::Registry;
 use crate::audit::{Action, Subject};
@@ -116,9 +117,15 @@ impl Registry {
         name: &ModelName,
         version: Version,
     ) -> Result<ModelVersion> {
-        let mut conn = self.store.acquire().await?;
-        let id = models::id(&mut conn, name).await?;
-        versions::get(&mut conn, name, id, version).await
+        let key = CacheKey::Version(name.clone(), version);
+        let weight = |v: &ModelVersion| 4 + v.tags.len() + v.aliases.len();
+        self.cache
+            .read(key, weight, async {
+                let mut conn = self.store.acquire().await?;
+                let id = models::id(&mut conn, name).await?;
+                versions::get(&mut conn, name, id, version).await
+            })
+            .await
     }
 
     /// A page of a model's versions and whether more follow: newest first, or (with
@@ -131,31 +138,42 @@ impl Registry {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<ModelVersion>, bool)> {
-        let mut conn = self.store.acquire().await?;
-        let id = models::id(&mut conn, name).await?;
-        // One more than asked for says whether another page follows.
-        let limit_plus = limit + 1;
-        let which = if recent {
-            Which::RecentPage {
-                offset,
-                limit: limit_plus,
-            }
-        } else {
-            Which::NewestPage {
-                offset,
-                limit: limit_plus,
-            }
+        let key = CacheKey::VersionPage {
+            name: name.clone(),
+            recent,
+            offset,
+            limit,
         };
-        // The loader answers oldest first; put the page in its order.
-        let mut vs = versions::load(&mut conn, name, id, which).await?;
-        if recent {
-            vs.sort_by_key(|v| std::cmp::Reverse((v.last_updated_time, v.version)));
-        } else {
-            vs.reverse();
-        }
-        let more = vs.len() as i64 > limit;
-        vs.truncate(limit as usize);
-        Ok((vs, more))
+        let weight = |(vs, _): &(Vec<ModelVersion>, bool)| 1 + vs.len() * 4;
+        self.cache
+            .read(key, weight, async {
+                let mut conn = self.store.acquire().await?;
+                let id = models::id(&mut conn, name).await?;
+                // One more than asked for says whether another page follows.
+                let limit_plus = limit + 1;
+                let which = if recent {
+                    Which::RecentPage {
+                        offset,
+                        limit: limit_plus,
+                    }
+                } else {
+                    Which::NewestPage {
+                        offset,
+                        limit: limit_plus,
+                    }
+                };
+                // The loader answers oldest first; put the page in its order.
+                let mut vs = versions::load(&mut conn, name, id, which).await?;
+                if recent {
+                    vs.sort_by_key(|v| std::cmp::Reverse((v.last_updated_time, v.version)));
+                } else {
+                    vs.reverse();
+                }
+                let more = vs.len() as i64 > limit;
+                vs.truncate(limit as usize);
+                Ok((vs, more))
+            })
+            .await
     }
 
     /// All versions of a model, newest first.

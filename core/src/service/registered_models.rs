@@ -2,6 +2,7 @@
 //! delete, tags and aliases. The rules and the order of steps live here; the SQL is
 //! `store::models`'s. Every change locks the model and reads what it depends on under
 //! that lock, inside its write transaction (see `write`).
+use super::cache::Key as CacheKey;
 use super::Registry;
 use crate::audit::{Action, Subject};
 use crate::error::{Entity, Error, Result};
@@ -47,8 +48,15 @@ impl Registry {
     }
 
     pub async fn get_registered_model(&self, name: &ModelName) -> Result<RegisteredModel> {
-        let mut conn = self.store.acquire().await?;
-        models::get(&mut conn, name).await
+        let key = CacheKey::Model(name.clone());
+        let weight =
+            |m: &RegisteredModel| 4 + m.tags.len() + m.aliases.len() + m.latest_versions.len() * 4;
+        self.cache
+            .read(key, weight, async {
+                let mut conn = self.store.acquire().await?;
+                models::get(&mut conn, name).await
+            })
+            .await
     }
 
     /// Every model with its version count, current Production and Staging versions and
@@ -236,10 +244,15 @@ impl Registry {
 
     /// The version an alias points at (what `models:/name@alias` resolves to at load time).
     pub async fn resolve_alias(&self, name: &ModelName, alias: &AliasName) -> Result<Version> {
-        let mut conn = self.store.acquire().await?;
-        let id = models::id(&mut conn, name).await?;
-        aliases::target(&mut conn, id, alias)
-            .await?
-            .ok_or_else(|| aliases::not_found(alias))
+        let key = CacheKey::Alias(name.clone(), alias.clone());
+        self.cache
+            .read(key, |_| 1, async {
+                let mut conn = self.store.acquire().await?;
+                let id = models::id(&mut conn, name).await?;
+                aliases::target(&mut conn, id, alias)
+                    .await?
+                    .ok_or_else(|| aliases::not_found(alias))
+            })
+            .await
     }
 }

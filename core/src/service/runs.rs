@@ -1,6 +1,7 @@
 //! Runs: creation, status updates, params/tags/metrics (one transaction per batch), dataset
 //! inputs, metric history and soft deletion. The SQL is in `store::runs` and
 //! `store::metrics`; this module holds the rules and the order of steps.
+use super::cache::Key as CacheKey;
 use super::metrics::check_params;
 use super::Registry;
 use crate::audit::{Action, Subject};
@@ -107,10 +108,22 @@ impl Registry {
     }
 
     pub async fn get_run(&self, run_id: &RunId) -> Result<Run> {
-        self.runs_by_id(std::slice::from_ref(run_id))
-            .await?
-            .pop()
-            .ok_or_else(|| run_not_found(run_id))
+        let weight = |r: &Run| {
+            4 + r.params.len()
+                + r.metrics.len()
+                + r.tags.len()
+                + r.inputs.len() * 4
+                + r.model_inputs.len()
+                + r.outputs.len()
+        };
+        self.cache
+            .read(CacheKey::Run(run_id.clone()), weight, async {
+                self.runs_by_id(std::slice::from_ref(run_id))
+                    .await?
+                    .pop()
+                    .ok_or_else(|| run_not_found(run_id))
+            })
+            .await
     }
 
     /// The runs of an experiment, newest first (the dashboard's and the demo's view; MLflow
@@ -325,12 +338,17 @@ impl Registry {
 
     /// Every observation of one metric, in step then timestamp order.
     pub async fn metric_history(&self, run_id: &RunId, key: &Key) -> Result<Vec<Metric>> {
-        // Only existence matters here: one query, not a full run load.
-        let mut conn = self.store.acquire().await?;
-        if !store::exists(&mut conn, run_id).await? {
-            return Err(run_not_found(run_id));
-        }
-        crate::store::metrics::history(&mut conn, run_id, key).await
+        let cache_key = CacheKey::History(run_id.clone(), key.clone());
+        self.cache
+            .read(cache_key, |h| 1 + h.len() / 50, async {
+                // Only existence matters here: one query, not a full run load.
+                let mut conn = self.store.acquire().await?;
+                if !store::exists(&mut conn, run_id).await? {
+                    return Err(run_not_found(run_id));
+                }
+                crate::store::metrics::history(&mut conn, run_id, key).await
+            })
+            .await
     }
 }
 

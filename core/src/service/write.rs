@@ -9,7 +9,8 @@
 //!    action to this subject, and remembers both;
 //! 4. the service applies its rule and writes;
 //! 5. `Write::commit` appends the audit event for exactly the authorized action and
-//!    subject, with `before` and `after`, and its event-outbox row, then commits.
+//!    subject, with `before` and `after`, and its event-outbox row, then commits, and
+//!    makes every cached read stale (`super::cache`).
 //!
 //! A write that skipped `authorize` cannot commit, and dropping a `Write` rolls back.
 use super::Registry;
@@ -26,6 +27,7 @@ pub(crate) struct Write<'a> {
     tx: WriteTx,
     actor: &'a Actor,
     policy: &'a dyn Policy,
+    cache: &'a super::cache::ReadCache,
     change: Option<(Action, Subject)>,
 }
 
@@ -36,6 +38,7 @@ impl Registry {
             tx: self.store.begin_write().await?,
             actor,
             policy: self.policy.as_ref(),
+            cache: &self.cache,
             change: None,
         })
     }
@@ -82,7 +85,10 @@ impl Write<'_> {
                 json(&after),
             )
             .await?;
-        self.tx.commit().await?;
+        let committed = self.tx.commit().await;
+        // Even a failed commit may have reached the database: cached reads start over.
+        self.cache.invalidate();
+        committed?;
         Ok(seq)
     }
 }

@@ -72,6 +72,16 @@ impl DatabaseUrl {
     pub fn expose(&self) -> &str {
         &self.0
     }
+    /// The SQLite database's file, `None` for PostgreSQL and in-memory databases.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        use std::str::FromStr;
+        if self.backend() != Backend::Sqlite {
+            return None;
+        }
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&self.0).ok()?;
+        let file = opts.get_filename();
+        (!file.as_os_str().is_empty() && file != Path::new(":memory:")).then(|| file.to_path_buf())
+    }
     /// The URL with any password replaced by `***`.
     pub fn redacted(&self) -> String {
         match (self.0.find("://"), self.0.rfind('@')) {

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::disallowed_methods)]
 
 mod blob;
+mod cache;
 mod common;
 mod external;
 mod spine;

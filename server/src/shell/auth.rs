@@ -13,8 +13,7 @@
 use super::is_api_path;
 use crate::mlflow::error::ApiError;
 use crate::state::AppState;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use pedigree_core::service::Registry;
@@ -49,8 +48,9 @@ pub fn anonymous() -> Actor {
     Actor::new(UserName::parse("anonymous").expect("'anonymous' is a valid user name"))
 }
 
-/// Middleware: resolves the actor once per request and stores it as an extension.
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+/// Resolves the actor once per request and stores it as an extension; the refusal when
+/// the credentials do not check out or are required and missing.
+pub async fn authenticate(state: &AppState, req: &mut Request) -> Result<(), Response> {
     let header = req
         .headers()
         .get(axum::http::header::AUTHORIZATION)
@@ -58,25 +58,25 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let actor = match header {
         Some(Ok(h)) => match resolve_credentials(&state.reg, &h).await {
             Ok(actor) => Some(actor),
-            Err(e) => return ApiError(e).into_response(),
+            Err(e) => return Err(ApiError(e).into_response()),
         },
         Some(Err(_)) => {
-            return ApiError(Error::Unauthenticated(
+            return Err(ApiError(Error::Unauthenticated(
                 "Malformed Authorization header".into(),
             ))
-            .into_response()
+            .into_response())
         }
         None if !state.shell.require_auth => Some(anonymous()),
         None if is_api_path(req.uri().path()) => {
-            return ApiError(Error::Unauthenticated(
+            return Err(ApiError(Error::Unauthenticated(
                 "Credentials are required: send Authorization: Bearer <token>".into(),
             ))
-            .into_response()
+            .into_response())
         }
         None => None,
     };
     if let Some(actor) = actor {
         req.extensions_mut().insert(actor);
     }
-    next.run(req).await
+    Ok(())
 }

@@ -15,7 +15,6 @@
 //! header carry the same one.
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
-use axum::middleware::Next;
 use axum::response::Response;
 use leptos::nonce::Nonce;
 
@@ -38,15 +37,19 @@ fn is_html(h: &HeaderMap) -> bool {
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"))
 }
 
-/// Middleware: makes the nonce for a page request, then sets the headers on the response.
-pub async fn security_headers(mut req: Request, next: Next) -> Response {
+/// Makes the nonce for a page request and stores it in the request's extensions.
+pub fn prepare(req: &mut Request) -> Option<Nonce> {
     let page = matches!(*req.method(), Method::GET | Method::HEAD)
         && !super::is_api_path(req.uri().path());
     let nonce = page.then(Nonce::new);
     if let Some(n) = &nonce {
         req.extensions_mut().insert(n.clone());
     }
-    let mut resp = next.run(req).await;
+    nonce
+}
+
+/// Sets the headers on the response to a request [`prepare`] saw.
+pub fn finish(resp: &mut Response, nonce: Option<&Nonce>) {
     let h = resp.headers_mut();
     for (name, value) in [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -58,7 +61,7 @@ pub async fn security_headers(mut req: Request, next: Next) -> Response {
     // A handler's own policy (an artifact's `sandbox`) is never loosened.
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         let policy = if is_html(h) {
-            HeaderValue::from_str(&page_policy(nonce.as_ref())).ok()
+            HeaderValue::from_str(&page_policy(nonce)).ok()
         } else {
             Some(HeaderValue::from_static(INERT_POLICY))
         };
@@ -66,7 +69,6 @@ pub async fn security_headers(mut req: Request, next: Next) -> Response {
             h.insert(header::CONTENT_SECURITY_POLICY, v);
         }
     }
-    resp
 }
 
 #[cfg(test)]

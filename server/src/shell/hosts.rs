@@ -15,10 +15,9 @@
 //! The same list decides which `Origin`s are this server's own (see [`super::origin`]),
 //! except that the IP-literal rule and `*` never make a foreign origin acceptable.
 use crate::state::AppState;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::uri::Authority;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -179,19 +178,19 @@ pub fn request_host<'a>(headers: &'a HeaderMap, uri: &'a axum::http::Uri) -> Opt
         .or_else(|| uri.authority().map(|a| a.as_str()))
 }
 
-/// Middleware: refuses a request whose `Host` is not one of this server's names.
-pub async fn check(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// The refusal for a request whose `Host` is not one of this server's names.
+pub fn refuse(state: &AppState, req: &Request) -> Option<Response> {
     let allowed =
         request_host(req.headers(), req.uri()).is_some_and(|h| state.shell.hosts.allows(h));
     if allowed {
-        return next.run(req).await;
+        return None;
     }
     tracing::debug!(host = ?req.headers().get(header::HOST), "refused: unknown Host");
-    crate::mlflow::error::error_response(
+    Some(crate::mlflow::error::error_response(
         StatusCode::BAD_REQUEST,
         "BAD_REQUEST",
         "This server does not answer to the host name in the request. An operator can add it with --allowed-hosts (or [server] allowed_hosts, PEDIGREE_ALLOWED_HOSTS).",
-    )
+    ))
 }
 
 #[cfg(test)]

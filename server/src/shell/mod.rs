@@ -1,12 +1,13 @@
 //! The request shell: one middleware stack every request passes, whichever front door it
 //! is for (the MLflow API, the dashboard's pages and server functions, static files,
-//! Pedigree's own API to come). Outermost first:
+//! Pedigree's own API to come). One middleware ([`serve`]) around the whole router runs
+//! its steps, outermost first (the trace span around it):
 //!
 //! | layer | owns |
 //! |---|---|
 //! | trace | one span per request |
 //! | [`headers`] | `nosniff`, framing and referrer headers; the pages' CSP and its nonce |
-//! | [`deadline`] | the request timeout (uploads: a stall timeout on the body instead) |
+//! | deadline ([`serve`]) | the request timeout (uploads: a stall timeout on the body instead) |
 //! | [`hosts`] | the `Host` allowlist against DNS rebinding |
 //! | [`origin`] | cross-origin state-changing requests and CORS preflights refused |
 //! | [`auth`] | the actor; 401 on API paths before routing with `--require-auth` |
@@ -24,7 +25,7 @@ use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
-use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
 use axum::Router;
 use std::time::Duration;
@@ -59,44 +60,64 @@ pub fn is_api_path(path: &str) -> bool {
         })
 }
 
-/// Wraps the application router in the stack, outermost last.
+/// Wraps the application router in the stack. The router becomes the only route of an
+/// outer router, and the shell is layered on that one route: `Router::layer` on the
+/// application router itself would wrap each of its routes in its own copy of the stack,
+/// and five `from_fn` layers cost a boxed future and a clone of the inner service chain
+/// each, per request (0.2 ms of server CPU per registry read).
 pub fn wrap(app: Router, state: AppState) -> Router {
-    app.layer(from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(from_fn_with_state(state.clone(), origin::check))
-        .layer(from_fn_with_state(state.clone(), hosts::check))
-        .layer(from_fn_with_state(state, deadline))
-        .layer(from_fn(headers::security_headers))
+    Router::new()
+        .fallback_service(app)
+        .layer(from_fn_with_state(state, serve))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
-/// An artifact upload: its body may take longer than any deadline, so it is bounded by a
-/// stall timeout instead.
+/// Middleware: the whole shell in order: the headers (on every response, refusals
+/// included), the deadline, then the gates that may refuse before routing (hosts, origin,
+/// auth), then the router.
+///
+/// The deadline: a request must produce its response head within the configured timeout
+/// (503 `TEMPORARILY_UNAVAILABLE` otherwise; the handler is dropped, so its transaction
+/// rolls back). Response bodies (downloads, pages) stream on without a deadline. An
+/// upload's body may take longer than any deadline, so it fails instead when it stalls
+/// longer than the timeout between two chunks.
+pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let nonce = headers::prepare(&mut req);
+    let limit = state.shell.request_timeout;
+    let mut resp = if is_upload(&req) {
+        let req = req.map(|b| Body::new(tower_http::timeout::TimeoutBody::new(limit, b)));
+        gated(&state, req, next).await
+    } else {
+        match tokio::time::timeout(limit, gated(&state, req, next)).await {
+            Ok(resp) => resp,
+            Err(_) => crate::mlflow::error::error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "TEMPORARILY_UNAVAILABLE",
+                "The request took too long and was stopped",
+            ),
+        }
+    };
+    headers::finish(&mut resp, nonce.as_ref());
+    resp
+}
+
+async fn gated(state: &AppState, mut req: Request, next: Next) -> Response {
+    if let Some(refused) = hosts::refuse(state, &req).or_else(|| origin::refuse(state, &req)) {
+        return refused;
+    }
+    if let Err(refused) = auth::authenticate(state, &mut req).await {
+        return refused;
+    }
+    next.run(req).await
+}
+
+/// An artifact upload (its body is bounded by a stall timeout, not the deadline).
 fn is_upload(req: &Request) -> bool {
     *req.method() == Method::PUT
         && req
             .uri()
             .path()
             .starts_with("/api/2.0/mlflow-artifacts/artifacts/")
-}
-
-/// Middleware: a request must produce its response head within the configured timeout
-/// (503 `TEMPORARILY_UNAVAILABLE` otherwise; the handler is dropped, so its transaction
-/// rolls back). Response bodies (downloads, pages) stream on without a deadline. An upload's
-/// body fails when it stalls longer than the timeout between two chunks.
-pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let limit = state.shell.request_timeout;
-    if is_upload(&req) {
-        let req = req.map(|b| Body::new(tower_http::timeout::TimeoutBody::new(limit, b)));
-        return next.run(req).await;
-    }
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(resp) => resp,
-        Err(_) => crate::mlflow::error::error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "TEMPORARILY_UNAVAILABLE",
-            "The request took too long and was stopped",
-        ),
-    }
 }
 
 #[cfg(test)]

@@ -13,9 +13,8 @@
 //! 4. Neither: not a browser (the `mlflow` client, curl), so there is no ambient credential
 //!    to abuse: allowed.
 use crate::state::AppState;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
 
 /// Why a request was judged cross-origin, or `None` when it may proceed.
@@ -76,24 +75,22 @@ pub fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
         && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
 }
 
-/// Middleware: answers preflights with a 403 and no `Access-Control-Allow-*` header, and
-/// refuses cross-origin state-changing requests with a 403.
-pub async fn check(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// The refusal for a preflight (a 403 with no `Access-Control-Allow-*` header) or a
+/// cross-origin state-changing request (a 403).
+pub fn refuse(state: &AppState, req: &Request) -> Option<Response> {
     if is_preflight(req.method(), req.headers()) {
-        return crate::mlflow::error::error_response(
+        return Some(crate::mlflow::error::error_response(
             StatusCode::FORBIDDEN,
             "PERMISSION_DENIED",
             "Cross-origin requests are not allowed",
-        );
+        ));
     }
-    match refusal(req.method(), req.headers(), req.uri(), &state.shell.hosts) {
-        None => next.run(req).await,
-        Some(why) => crate::mlflow::error::error_response(
-            StatusCode::FORBIDDEN,
-            "PERMISSION_DENIED",
-            &format!("Cross-origin request refused: {why}"),
-        ),
-    }
+    let why = refusal(req.method(), req.headers(), req.uri(), &state.shell.hosts)?;
+    Some(crate::mlflow::error::error_response(
+        StatusCode::FORBIDDEN,
+        "PERMISSION_DENIED",
+        &format!("Cross-origin request refused: {why}"),
+    ))
 }
 
 #[cfg(test)]
