@@ -2,7 +2,12 @@
 # Run MLflow's own server-level test suite (../shared/mlflow-suite) against Pedigree,
 # served the way that matches MLflow's semantics:
 #
-#   pedigree serve --multi-production --allow-unowned-artifacts --allow-external-promotion
+#   pedigree serve --multi-production --allow-unowned-artifacts --allow-external-promotion \
+#     --external-artifact-roots '*'
+#
+# (`*`: like MLflow, a client may create an experiment whose artifact location is in any
+# remote store, e.g. `s3://bucket/root`; it is recorded verbatim and never touched by the
+# server. Local paths and `file:` stay refused.)
 #
 #   scripts/mlflow-suite.sh                      # target/debug/pedigree, the whole selection
 #   scripts/mlflow-suite.sh -k registered_model  # extra arguments go to pytest
@@ -31,6 +36,7 @@ start_server() {
   # the harness does not wait on our pipes.
   "$(cat "$state/bin")" serve --data "$state/data" --port "$(cat "$state/port")" \
     --multi-production --allow-unowned-artifacts --allow-external-promotion \
+    --external-artifact-roots '*' \
     >>"$state/server.log" 2>&1 </dev/null &
   echo $! >"$state/pid"
   disown $! 2>/dev/null || true

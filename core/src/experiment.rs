@@ -49,7 +49,8 @@ impl ViewType {
 pub struct Experiment {
     pub id: ExperimentId,
     pub name: ExperimentName,
-    /// Always server-owned: `mlflow-artifacts:/<id>`.
+    /// Server-owned (`mlflow-artifacts:/<id>`), or an external location the operator
+    /// allows, recorded verbatim (`crate::location`).
     pub artifact_location: String,
     pub lifecycle_stage: LifecycleStage,
     pub creation_time: Millis,

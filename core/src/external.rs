@@ -8,7 +8,8 @@
 //! touch a local or hidden location (security rules 1 and 2): `file:` and other local
 //! schemes, absolute local paths and drive letters, `http(s)`, traversal (`..`, `.`, empty
 //! segments, escaped dots or slashes), NUL and control characters, backslashes, queries,
-//! fragments and `;` parameters.
+//! fragments and `;` parameters. Experiment artifact locations (`crate::location`) are
+//! checked the same way, except that one trailing `?query` is kept.
 use crate::error::{Error, Result};
 use crate::names::RunId;
 use serde::{Deserialize, Serialize};
@@ -111,36 +112,55 @@ const REFUSED_SCHEMES: &[&str] = &[
 
 /// Checks a source that is kept as an external reference (see the module docs).
 pub fn check_external_source(source: &str) -> Result<()> {
+    match shape_problem(source, false) {
+        Some(why) => Err(bad(source, &why)),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with the shape of a reference to a location elsewhere, if anything (the
+/// module docs list the refused shapes). With `query`, one non-empty `?query` may end it:
+/// it is kept verbatim and never interpreted, and the path before it is checked as usual.
+pub(crate) fn shape_problem(source: &str, query: bool) -> Option<String> {
     if source.is_empty() {
-        return Err(bad(source, "it is empty"));
+        return Some("it is empty".into());
     }
     if source.chars().count() > MAX_SOURCE_LEN {
-        return Err(bad(
-            source,
-            &format!("it is longer than {MAX_SOURCE_LEN} characters"),
-        ));
+        return Some(format!("it is longer than {MAX_SOURCE_LEN} characters"));
     }
     if source.chars().any(|c| c.is_control()) {
-        return Err(bad(source, "it contains NUL or control characters"));
+        return Some("it contains NUL or control characters".into());
     }
     if source.contains('\\') {
-        return Err(bad(source, "it contains a backslash"));
+        return Some("it contains a backslash".into());
     }
-    if source.contains('#') || source.contains('?') || source.contains(';') {
-        return Err(bad(
-            source,
-            "a query, fragment or parameters are not allowed",
-        ));
+    let (source, q) = match source.split_once('?') {
+        Some((path, q)) if query => (path, Some(q)),
+        _ => (source, None),
+    };
+    if q.is_some_and(|q| q.is_empty() || q.contains('?') || q.chars().any(char::is_whitespace)) {
+        return Some("the query is empty or malformed".into());
     }
-    let lower = source.to_ascii_lowercase();
+    if source.contains('#')
+        || source.contains('?')
+        || source.contains(';')
+        || q.is_some_and(|q| q.contains('#') || q.contains(';'))
+    {
+        return Some(if query {
+            "a fragment or parameters are not allowed".into()
+        } else {
+            "a query, fragment or parameters are not allowed".into()
+        });
+    }
+    let lower = source.to_ascii_lowercase() + &q.unwrap_or_default().to_ascii_lowercase();
     if ["%2e", "%2f", "%5c", "%00", "%25"]
         .iter()
         .any(|e| lower.contains(e))
     {
-        return Err(bad(source, "it contains an escaped dot, slash or percent"));
+        return Some("it contains an escaped dot, slash or percent".into());
     }
     if source.starts_with('/') || source.starts_with('~') {
-        return Err(bad(source, "a local absolute path is not allowed"));
+        return Some("a local absolute path is not allowed".into());
     }
     // `scheme:rest`, where a scheme is a letter then letters, digits, `+`, `-` or `.`.
     let (scheme, rest) = match source.split_once(':') {
@@ -151,34 +171,30 @@ pub fn check_external_source(source: &str) -> Result<()> {
         {
             (Some(s.to_ascii_lowercase()), r)
         }
-        Some(_) => return Err(bad(source, "it is not a URI or a relative path")),
+        Some(_) => return Some("it is not a URI or a relative path".into()),
         None => (None, source),
     };
     if let Some(scheme) = &scheme {
         if scheme.len() == 1 {
-            return Err(bad(source, "a drive letter (a local path) is not allowed"));
+            return Some("a drive letter (a local path) is not allowed".into());
         }
         if REFUSED_SCHEMES.contains(&scheme.as_str()) {
-            return Err(bad(
-                source,
-                &format!("the '{scheme}:' scheme names a location this server would reach"),
+            return Some(format!(
+                "the '{scheme}:' scheme names a location this server would reach"
             ));
         }
     }
     let path = rest.trim_start_matches('/').trim_end_matches('/');
     if path.is_empty() {
-        return Err(bad(source, "it names no location"));
+        return Some("it names no location".into());
     }
     if path
         .split('/')
         .any(|seg| seg.is_empty() || seg == "." || seg == "..")
     {
-        return Err(bad(
-            source,
-            "empty, '.' or '..' path segments are not allowed",
-        ));
+        return Some("empty, '.' or '..' path segments are not allowed".into());
     }
-    Ok(())
+    None
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod artifact;
 pub mod audit;
 pub mod experiment;
 pub mod external;
+pub mod location;
 pub mod logged_model;
 pub mod model_version;
 pub mod policy;

@@ -57,6 +57,11 @@ pub enum Command {
         /// holds nor verifies) enter Staging and Production.
         #[arg(long)]
         allow_external_promotion: bool,
+        /// The stores clients may point a new experiment's artifact location into,
+        /// comma-separated (`s3://bucket/prefix`, `gs://` for any bucket, `*` for any remote
+        /// location): recorded verbatim, never read or served by this server.
+        #[arg(long, value_delimiter = ',')]
+        external_artifact_roots: Option<Vec<String>>,
         /// The names clients reach this server by (`Host` header), comma-separated, e.g.
         /// `pedigree.example.com,pedigree.internal:8443`; `*` turns the check off. The
         /// loopback names with the port are always accepted.
@@ -144,6 +149,13 @@ impl Cli {
         } = &self.command
         {
             flags.registry.allow_external_promotion = Some(true);
+        }
+        if let Command::Serve {
+            external_artifact_roots: Some(roots),
+            ..
+        } = &self.command
+        {
+            flags.registry.external_artifact_roots = Some(roots.clone());
         }
         Layer::default()
             .merge(file)

@@ -1,6 +1,7 @@
 //! Typed, layered configuration: defaults → a TOML file → `PEDIGREE_*` environment →
 //! command-line flags. Secrets (the database URL's password) are redacted when printed.
 use crate::shell::hosts::HostPattern;
+use pedigree_core::location::ExternalRoots;
 use pedigree_core::store::DatabaseUrl;
 use serde::Deserialize;
 use std::net::IpAddr;
@@ -60,6 +61,7 @@ pub struct AuthConfig {
 /// single_production = true
 /// allow_unowned_artifacts = false
 /// allow_external_promotion = false
+/// external_artifact_roots = []   # e.g. ["s3://ml-bucket/experiments"], or ["*"]
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +108,9 @@ pub struct RegistryLayer {
     pub allow_unowned_artifacts: Option<bool>,
     /// Whether versions with an external source may enter Staging or Production.
     pub allow_external_promotion: Option<bool>,
+    /// The stores a client may point a new experiment's artifact location into (see
+    /// `pedigree_core::location`); none by default.
+    pub external_artifact_roots: Option<Vec<String>>,
 }
 
 impl Layer {
@@ -143,6 +148,10 @@ impl Layer {
                     .registry
                     .allow_external_promotion
                     .or(self.registry.allow_external_promotion),
+                external_artifact_roots: over
+                    .registry
+                    .external_artifact_roots
+                    .or(self.registry.external_artifact_roots),
             },
         }
     }
@@ -183,7 +192,7 @@ impl Layer {
     /// `PEDIGREE_SITE_ROOT`, `PEDIGREE_MAX_BODY_BYTES`, `PEDIGREE_ALLOWED_HOSTS` (comma-separated),
     /// `PEDIGREE_REQUEST_TIMEOUT_SECS`, `PEDIGREE_REQUIRE_AUTH`,
     /// `PEDIGREE_SINGLE_PRODUCTION`, `PEDIGREE_ALLOW_UNOWNED_ARTIFACTS`,
-    /// `PEDIGREE_ALLOW_EXTERNAL_PROMOTION`.
+    /// `PEDIGREE_ALLOW_EXTERNAL_PROMOTION`, `PEDIGREE_EXTERNAL_ARTIFACT_ROOTS` (comma-separated).
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, String> {
         fn parse<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, String> {
             v.filter(|s| !s.is_empty())
@@ -234,6 +243,9 @@ impl Layer {
                     "PEDIGREE_ALLOW_EXTERNAL_PROMOTION",
                     get("PEDIGREE_ALLOW_EXTERNAL_PROMOTION"),
                 )?,
+                external_artifact_roots: get("PEDIGREE_EXTERNAL_ARTIFACT_ROOTS")
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| s.split(',').map(|r| r.trim().to_string()).collect()),
             },
         })
     }
@@ -255,6 +267,14 @@ impl Layer {
             .filter(|h| !h.trim().is_empty())
             .map(|h| HostPattern::parse(h).map_err(|e| format!("allowed_hosts: {e}")))
             .collect::<Result<Vec<_>, _>>()?;
+        let external_artifact_roots = ExternalRoots::parse(
+            self.registry
+                .external_artifact_roots
+                .unwrap_or_default()
+                .iter()
+                .filter(|r| !r.trim().is_empty()),
+        )
+        .map_err(|e| format!("external_artifact_roots: {e}"))?;
         let timeout = self.server.request_timeout_secs.unwrap_or(60);
         if timeout == 0 {
             return Err("request_timeout_secs: must be at least 1".into());
@@ -276,6 +296,7 @@ impl Layer {
                 single_production_default: self.registry.single_production.unwrap_or(true),
                 allow_unowned_artifacts: self.registry.allow_unowned_artifacts.unwrap_or(false),
                 allow_external_promotion: self.registry.allow_external_promotion.unwrap_or(false),
+                external_artifact_roots,
             },
             data_dir,
         })
@@ -323,6 +344,42 @@ mod tests {
         })
         .unwrap();
         assert!(env.resolve().unwrap().registry.allow_external_promotion);
+    }
+
+    #[test]
+    fn external_artifact_roots_come_from_every_layer_and_bad_ones_are_refused() {
+        assert!(Layer::default()
+            .resolve()
+            .unwrap()
+            .registry
+            .external_artifact_roots
+            .is_empty());
+        let env = Layer::from_env(|k| {
+            (k == "PEDIGREE_EXTERNAL_ARTIFACT_ROOTS").then(|| "s3://a, gs://b/p".to_string())
+        })
+        .unwrap();
+        let roots = env.resolve().unwrap().registry.external_artifact_roots;
+        let roots: Vec<&str> = roots.roots().iter().map(|r| r.as_str()).collect();
+        assert_eq!(roots, ["s3://a", "gs://b/p"]);
+        let file: Layer =
+            toml::from_str("[registry]\nexternal_artifact_roots = [\"*\"]\n").unwrap();
+        assert_eq!(
+            file.resolve()
+                .unwrap()
+                .registry
+                .external_artifact_roots
+                .roots()[0]
+                .as_str(),
+            "*"
+        );
+        for bad in ["/srv/mlruns", "file:///", "s3://b/x?q=1"] {
+            let file: Layer = toml::from_str(&format!(
+                "[registry]\nexternal_artifact_roots = [\"{bad}\"]\n"
+            ))
+            .unwrap();
+            let err = file.resolve().unwrap_err();
+            assert!(err.starts_with("external_artifact_roots"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ impl Application {
         let registry = Registry::open(&config.database_url, &config.data_dir)
             .await
             .map_err(|e| e.to_string())?
-            .with_settings(config.registry)
+            .with_settings(config.registry.clone())
             .with_read_cache(&config.database_url)
             .map_err(|e| e.to_string())?;
         let listener = TcpListener::bind((config.server.host, config.server.port))

@@ -1,10 +1,12 @@
 //! Experiments: create, read, list, rename, delete/restore, tags. The SQL is in
-//! `store::experiments`; this module holds the rules (the server-owned artifact root, the
+//! `store::experiments`; this module holds the rules (the server-owned artifact root or an
+//! external location under a root the operator allows, see `crate::location`; the
 //! undeletable default experiment) and the order of steps.
 use super::Registry;
 use crate::audit::{Action, Subject};
 use crate::error::{Entity, Error, Result};
 use crate::experiment::{Experiment, LifecycleStage, ViewType};
+use crate::location::{ExternalLocation, OWNED_SCHEME};
 use crate::names::{ExperimentId, ExperimentName, Tag};
 use crate::store::experiments as store;
 use crate::store::kv::{KvOwner, KvTable};
@@ -41,6 +43,22 @@ impl Registry {
         name: ExperimentName,
         tags: Vec<Tag>,
     ) -> Result<ExperimentId> {
+        self.create_experiment_at(actor, name, tags, None).await
+    }
+
+    /// Creates an experiment whose artifact root is server-owned or, with `location`, that
+    /// external location, if it lies under a root the operator allows (recorded verbatim;
+    /// the server never reads or serves it).
+    pub async fn create_experiment_at(
+        &self,
+        actor: &Actor,
+        name: ExperimentName,
+        tags: Vec<Tag>,
+        location: Option<&ExternalLocation>,
+    ) -> Result<ExperimentId> {
+        if let Some(l) = location {
+            self.settings.external_artifact_roots.check(l)?;
+        }
         let now = now_millis();
         let mut w = self.begin(actor).await?;
         // The id is the database's, so the change is authorized once the row exists (a
@@ -49,14 +67,23 @@ impl Registry {
             .await
             .map_err(|e| name_taken(e, &name))?;
         w.authorize(Action::ExperimentCreate, Subject::Experiment(id))?;
-        // The artifact root is server-owned and derived from the id: never client-chosen.
-        store::set_artifact_location(w.conn(), id, &format!("mlflow-artifacts:/{id}")).await?;
+        // The artifact root is server-owned and derived from the id, unless the operator
+        // lets clients name an external one (checked above).
+        let root = match location {
+            Some(l) => l.as_str().to_string(),
+            None => format!("{OWNED_SCHEME}/{id}"),
+        };
+        store::set_artifact_location(w.conn(), id, &root).await?;
         for t in &tags {
             KvTable::ExperimentTags
                 .upsert(w.conn(), KvOwner::Int(id.get()), t)
                 .await?;
         }
-        w.commit((), json!({"name": name, "tags": tags})).await?;
+        let mut after = json!({"name": name, "tags": tags});
+        if let Some(l) = location {
+            after["artifact_location"] = json!(l);
+        }
+        w.commit((), after).await?;
         Ok(id)
     }
 

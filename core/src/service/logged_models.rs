@@ -110,7 +110,10 @@ impl Registry {
             Some(raw) => Some(super::version_source::run_ref(w.conn(), raw).await?),
             None => None,
         };
-        let location = format!("{}/models/{id}/artifacts", exp.artifact_location);
+        let location = crate::location::join_location(
+            &exp.artifact_location,
+            &format!("models/{id}/artifacts"),
+        );
         store::insert(
             w.conn(),
             &store::NewModelRow {

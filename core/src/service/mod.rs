@@ -35,7 +35,7 @@ pub struct Registry {
 }
 
 /// Registry-wide behaviour an operator chooses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// The Production policy new models start with: true (the default) allows one
     /// Production version at a time; false keeps MLflow's behaviour of several.
@@ -46,6 +46,10 @@ pub struct Settings {
     /// Whether a version whose source is an external reference (files this registry
     /// neither holds nor verifies) may enter Staging or Production. Off by default.
     pub allow_external_promotion: bool,
+    /// The stores a client may point a new experiment's artifact location into (an
+    /// external location, recorded verbatim and never touched by the server). Empty by
+    /// default: every experiment's artifact root is then server-owned.
+    pub external_artifact_roots: crate::location::ExternalRoots,
 }
 
 impl Default for Settings {
@@ -54,6 +58,7 @@ impl Default for Settings {
             single_production_default: true,
             allow_unowned_artifacts: false,
             allow_external_promotion: false,
+            external_artifact_roots: crate::location::ExternalRoots::default(),
         }
     }
 }
@@ -91,7 +96,7 @@ impl Registry {
     }
 
     pub fn settings(&self) -> Settings {
-        self.settings
+        self.settings.clone()
     }
 
     pub fn blobs(&self) -> &Arc<dyn BlobStore> {

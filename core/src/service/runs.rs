@@ -79,7 +79,8 @@ impl Registry {
             })
             .unwrap_or_else(|| actor.name().to_string());
         let start = new.start_time.unwrap_or_else(now_millis);
-        let artifact_uri = format!("{}/{run_id}/artifacts", exp.artifact_location);
+        let artifact_uri =
+            crate::location::join_location(&exp.artifact_location, &format!("{run_id}/artifacts"));
         w.authorize(Action::RunCreate, Subject::Run(run_id.clone()))?;
         store::insert(
             w.conn(),

@@ -4,11 +4,15 @@
 //! elsewhere (`s3://bucket/model`, `runs:/<untracked run>/model`, a relative path): kept
 //! verbatim, never read or served, flagged external. Shapes that name a local or hidden
 //! location are refused either way (`crate::external::check_external_source`). The server's
-//! own scheme (`mlflow-artifacts:`) and `models:/` must always resolve here.
+//! own scheme (`mlflow-artifacts:`) and `models:/` must always resolve here. A `runs:/` or
+//! `models:/<id>` source whose run or model keeps its artifacts under an external
+//! experiment location (`crate::location`) is an external reference too: its files are
+//! not here to freeze.
 //! The lookups of runs and logged models it needs are `store::artifacts`'s.
 use crate::artifact::ArtifactPath;
 use crate::error::{Entity, Error, Result};
 use crate::external::{check_external_source, RunRef, SourceKind};
+use crate::location::is_server_owned;
 use crate::names::{ExperimentId, LoggedModelId, RunId};
 use crate::store::artifacts;
 use sqlx::AnyConnection;
@@ -81,8 +85,22 @@ pub(crate) async fn resolve_source(
         }
     }
     if let Some(rest) = source.strip_prefix("models:/") {
-        if LoggedModelId::parse(rest).is_err() {
-            return resolve_registry_copy(conn, source, rest, run, model_id).await;
+        match LoggedModelId::parse(rest) {
+            Err(_) => return resolve_registry_copy(conn, source, rest, run, model_id).await,
+            Ok(id) => {
+                if let Some(origin) = artifacts::logged_model_origin(&mut *conn, &id).await? {
+                    if !is_server_owned(&origin.artifact_location) {
+                        if model_id.is_some_and(|m| *m != id) {
+                            return Err(bad_source(
+                                source,
+                                "it names a different model than model_id",
+                            ));
+                        }
+                        let run = run.or_else(|| origin.source_run());
+                        return external_owner_source(source, run, Some(id));
+                    }
+                }
+            }
         }
     }
     if source.starts_with("models:/") || source.starts_with("mlflow-artifacts:") {
@@ -90,7 +108,18 @@ pub(crate) async fn resolve_source(
     }
     if let Some(rest) = source.strip_prefix("runs:/") {
         let (raw_run, _) = rest.split_once('/').unwrap_or((rest, ""));
-        if tracked_run(&mut *conn, raw_run).await?.is_some() {
+        if let Some((owner, _)) = tracked_run(&mut *conn, raw_run).await? {
+            let uri = artifacts::run_artifact_uri(&mut *conn, &owner).await?;
+            if uri.as_deref().is_some_and(|u| !is_server_owned(u)) {
+                if run.as_ref().is_some_and(|r| r.tracked() != Some(&owner)) {
+                    return Err(bad_source(
+                        source,
+                        "it lies outside the artifact root of the given run_id",
+                    ));
+                }
+                let run = run.or(Some(RunRef::Tracked(owner)));
+                return external_owner_source(source, run, model_id.cloned());
+            }
             return resolve_owned(conn, source, run, model_id).await;
         }
     }
@@ -107,6 +136,24 @@ pub(crate) async fn resolve_source(
         prefix: None,
         run,
         logged_model_id: model_id.cloned(),
+    })
+}
+
+/// A `runs:/` or `models:/<id>` source naming a run or logged model tracked here whose
+/// artifacts live under an external experiment location: kept verbatim as an external
+/// reference (nothing here to freeze or serve).
+fn external_owner_source(
+    source: &str,
+    run: Option<RunRef>,
+    logged_model_id: Option<LoggedModelId>,
+) -> Result<ResolvedSource> {
+    check_external_source(source)?;
+    Ok(ResolvedSource {
+        source: source.to_string(),
+        kind: SourceKind::External,
+        prefix: None,
+        run,
+        logged_model_id,
     })
 }
 

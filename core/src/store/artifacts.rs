@@ -217,10 +217,23 @@ pub async fn run_experiment(conn: &mut AnyConnection, run: &RunId) -> Result<Opt
         .await?)
 }
 
+/// A run's artifact URI (server-owned or under an external experiment location), if the
+/// run exists.
+pub async fn run_artifact_uri(conn: &mut AnyConnection, run: &RunId) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT artifact_uri FROM runs WHERE run_id = $1")
+            .bind(run)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
 /// Where a logged model's artifacts live and which run made it (tracked, or external).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LoggedModelOrigin {
     pub experiment_id: ExperimentId,
+    /// Server-owned, or under an external experiment location (`crate::location`).
+    pub artifact_location: String,
     pub source_run_id: Option<RunId>,
     pub external_source_run_id: Option<String>,
 }
@@ -242,7 +255,7 @@ pub async fn logged_model_origin(
     id: &LoggedModelId,
 ) -> Result<Option<LoggedModelOrigin>> {
     let sql = format!(
-        "SELECT experiment_id, source_run_id, external_source_run_id FROM logged_models WHERE model_id = $1{}",
+        "SELECT experiment_id, artifact_location, source_run_id, external_source_run_id FROM logged_models WHERE model_id = $1{}",
         super::for_update(conn)
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

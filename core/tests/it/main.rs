@@ -7,5 +7,6 @@ mod blob;
 mod cache;
 mod common;
 mod external;
+mod locations;
 mod spine;
 mod store;

@@ -656,6 +656,7 @@ async fn operator_settings_choose_mlflows_multi_production_and_unowned_artifact_
             single_production_default: false,
             allow_unowned_artifacts: true,
             allow_external_promotion: false,
+            ..Settings::default()
         });
         model_with_versions(&reg, "mlflow-like", 2).await;
         let name = model("mlflow-like");

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use pedigree_core::experiment::ViewType;
+use pedigree_core::location::ExternalLocation;
 use pedigree_core::search::Entity;
 use pedigree_core::user::Actor;
 use pedigree_core::{ExperimentId, ExperimentName, Tag};
@@ -112,17 +113,17 @@ async fn create(
     Extension(actor): Extension<Actor>,
     Body(b): Body<Create>,
 ) -> ApiResult<Json<Value>> {
-    if b.artifact_location
-        .as_deref()
-        .is_some_and(|l| !l.is_empty())
-    {
-        // Storage locations are server-owned: a client may not point an experiment elsewhere.
-        return Err(ApiError::invalid("artifact_location cannot be set: Pedigree chooses every experiment's artifact location"));
-    }
+    // Storage locations are server-owned, unless the operator allows external ones: the
+    // registry checks the location against its configured roots (`pedigree_core::location`).
+    let location = b
+        .artifact_location
+        .filter(|l| !l.is_empty())
+        .map(ExternalLocation::parse)
+        .transpose()?;
     let name = ExperimentName::parse(required(b.name, "name")?)?;
     let id = ctx
         .reg
-        .create_experiment(&actor, name, parse_tags(b.tags)?)
+        .create_experiment_at(&actor, name, parse_tags(b.tags)?, location.as_ref())
         .await?;
     Ok(Json(json!({"experiment_id": id.to_string()})))
 }

@@ -166,3 +166,86 @@ async fn mlflow_3_models_keep_their_inputs_params_metrics_and_versions() {
         );
     }
 }
+
+#[tokio::test]
+async fn experiment_locations_elsewhere_need_an_operator_root_and_are_never_served() {
+    let refused_shapes = [
+        "file:///etc",
+        "/tmp/mlruns",
+        "relative/mlruns",
+        "C:/mlruns",
+        "mlflow-artifacts:/5",
+        "runs:/abc/x",
+        "https://example.com/x",
+        "s3://bucketname/../x",
+        "s3://bucketname/a%2Fb",
+        "s3://bucketname/x#frag",
+        "s3://bucketname/x;/y",
+        "s3:\\\\bucketname\\x",
+        "s3://bucketname/x\u{0}",
+    ];
+    // By default every experiment's artifact root is Pedigree's own.
+    for s in servers().await {
+        let got = s
+            .post(
+                "experiments/create",
+                json!({"name": "elsewhere", "artifact_location": "s3://bucketname/root"}),
+            )
+            .await;
+        assert_error(&got, 400, "INVALID_PARAMETER_VALUE");
+        assert!(message(&got).contains("external_artifact_roots"), "{got:?}");
+    }
+    let mut open = Layer::default();
+    open.registry.external_artifact_roots = Some(vec![
+        "s3://bucketname".into(),
+        "mysql://user:pw@host:1/db".into(),
+    ]);
+    for s in servers_with(open).await {
+        for (i, bad) in refused_shapes
+            .iter()
+            .chain(&["s3://other/x", "gs://bucketname/x"])
+            .enumerate()
+        {
+            let got = s
+                .post(
+                    "experiments/create",
+                    json!({"name": format!("bad{i}"), "artifact_location": bad}),
+                )
+                .await;
+            assert_error(&got, 400, "INVALID_PARAMETER_VALUE");
+        }
+        for (i, (location, run_root)) in [
+            (
+                "s3://bucketname/root",
+                "s3://bucketname/root/{run}/artifacts",
+            ),
+            (
+                "mysql://user:pw@host:1/db?driver=d",
+                "mysql://user:pw@host:1/db/{run}/artifacts?driver=d",
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (st, created) = s
+                .post(
+                    "experiments/create",
+                    json!({"name": format!("ok{i}"), "artifact_location": location}),
+                )
+                .await;
+            assert_eq!(st, 200, "{created}");
+            let exp = created["experiment_id"].as_str().unwrap();
+            let (_, got) = s.get(&format!("experiments/get?experiment_id={exp}")).await;
+            assert_eq!(got["experiment"]["artifact_location"], location);
+            let run = new_run(&s, exp).await;
+            let (_, got) = s.get(&format!("runs/get?run_id={run}")).await;
+            assert_eq!(
+                got["run"]["info"]["artifact_uri"],
+                run_root.replace("{run}", &run)
+            );
+            // The server never reads or serves an external location.
+            let got = s.get(&format!("artifacts/list?run_id={run}")).await;
+            assert_error(&got, 400, "INVALID_PARAMETER_VALUE");
+        }
+    }
+}
