@@ -202,25 +202,63 @@ pub async fn insert_metrics(
             *e = m;
         }
     }
-    for m in latest.values() {
-        let (v, kind) = stored(m.value);
-        let (nan, neg_zero) = (kind == 1, kind == 2);
-        sqlx::query(
-            "INSERT INTO latest_metrics (run_id, key, value, is_nan, neg_zero, timestamp, step) \
-             VALUES ($1, $2, CASE WHEN $4 THEN NULL ELSE $3 END, $4, $5, $6, $7) \
-             ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, \
+    // One multi-row upsert for every key of the batch (each key once, so no row is
+    // updated twice by one statement).
+    let newest: Vec<&Metric> = latest.into_values().collect();
+    for chunk in newest.chunks(100) {
+        let mut sql = String::from(
+            "INSERT INTO latest_metrics (run_id, key, value, is_nan, neg_zero, timestamp, step) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let p = |n: usize| match backend {
+                Backend::Sqlite => "?".to_string(),
+                Backend::Postgres => format!("${}", 2 + i * 6 + n),
+            };
+            let run_p = match backend {
+                Backend::Sqlite => "?",
+                Backend::Postgres => "$1",
+            };
+            // SQLite binds positionally: the run and the NaN flag are bound again where
+            // they recur. A NULL double is never bound (see `stored`).
+            sql.push_str(&format!(
+                "({run_p}, {}, CASE WHEN {} THEN NULL ELSE {} END, {}, {}, {}, {})",
+                p(0),
+                p(2),
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5)
+            ));
+        }
+        sql.push_str(
+            " ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan, \
              neg_zero = excluded.neg_zero, timestamp = excluded.timestamp, step = excluded.step \
              WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)",
-        )
-        .bind(run)
-        .bind(&m.key)
-        .bind(v)
-        .bind(nan)
-        .bind(neg_zero)
-        .bind(m.timestamp)
-        .bind(m.step)
-        .execute(&mut *conn)
-        .await?;
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if backend == Backend::Postgres {
+            q = q.bind(run);
+        }
+        for m in chunk {
+            let (v, kind) = stored(m.value);
+            let (nan, neg_zero) = (kind == 1, kind == 2);
+            q = match backend {
+                Backend::Sqlite => q
+                    .bind(run)
+                    .bind(&m.key)
+                    .bind(nan)
+                    .bind(v)
+                    .bind(nan)
+                    .bind(neg_zero),
+                Backend::Postgres => q.bind(&m.key).bind(v).bind(nan).bind(neg_zero),
+            };
+            q = q.bind(m.timestamp).bind(m.step);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
