@@ -126,6 +126,40 @@ struct OutputRow {
     step: i64,
 }
 
+/// SQLite: a params or tags query answered as one row, a JSON array of `[run, key,
+/// value]` in key order, where the same query's rows cost ~18 µs each: sqlx's SQLite
+/// driver hands every row from its worker thread to the caller's task on its own (a page
+/// of 100 runs has 300 params). Text round-trips through JSON exactly; metrics do not
+/// come this way, since SQLite's decimal rendering of a double is not always exact.
+async fn kv_rows_in_one(
+    conn: &mut AnyConnection,
+    table: &str,
+    scope_sql: &str,
+    kf: &str,
+    binds: &[Bind],
+) -> Result<Vec<KvRow>> {
+    let sql = format!(
+        "SELECT json_group_array(json_array(run_id, key, value) ORDER BY key) AS j \
+         FROM {table} WHERE run_id IN ({scope_sql}){kf}"
+    );
+    let row = fetch(conn, sql, binds).await?;
+    let Some(row) = row.first() else {
+        return Ok(Vec::new());
+    };
+    let text: String = sqlx::Row::try_get(row, "j")?;
+    let triples: Vec<(String, String, String)> = parsed(serde_json::from_str(&text), table)?;
+    triples
+        .into_iter()
+        .map(|(run_id, key, value)| {
+            Ok(KvRow {
+                run_id,
+                key: Key::parse(key)?,
+                value,
+            })
+        })
+        .collect()
+}
+
 /// Loads the runs in `scope` that `view` includes, with the parts `needs` asks for, in no
 /// particular order: at most six queries whatever the number of runs.
 pub async fn load(
@@ -151,8 +185,11 @@ pub async fn load(
                 Backend::Sqlite => vec!["?"; ids.len()].join(", "),
                 Backend::Postgres => placeholders(ids.len()),
             };
+            // The list itself, not a subquery over `runs`: SQLite answered
+            // `run_id IN (SELECT run_id FROM runs WHERE run_id IN (…))` by scanning the
+            // child table (5.5 ms for a page of 100 runs' params among 5,000 runs).
             (
-                format!("SELECT run_id FROM runs WHERE run_id IN ({list})"),
+                list,
                 ids.iter()
                     .map(|r| Bind::S(r.as_str().to_string()))
                     .collect(),
@@ -194,11 +231,19 @@ pub async fn load(
         let Some(kf) = key_filter(keys, &mut b) else {
             continue;
         };
-        let sql = format!(
-            "SELECT run_id, key, value FROM {table} WHERE run_id IN ({scope_sql}){kf} ORDER BY key"
-        );
-        for r in fetch(&mut *conn, sql, &b).await? {
-            let r = <KvRow as sqlx::FromRow<AnyRow>>::from_row(&r)?;
+        let rows = if backend == Backend::Sqlite {
+            kv_rows_in_one(&mut *conn, table, &scope_sql, &kf, &b).await?
+        } else {
+            let sql = format!(
+                "SELECT run_id, key, value FROM {table} WHERE run_id IN ({scope_sql}){kf} ORDER BY key"
+            );
+            let mut out = Vec::new();
+            for r in fetch(&mut *conn, sql, &b).await? {
+                out.push(<KvRow as sqlx::FromRow<AnyRow>>::from_row(&r)?);
+            }
+            out
+        };
+        for r in rows {
             if let Some(&i) = index.get(&r.run_id) {
                 let t = Tag {
                     key: r.key,
