@@ -6,7 +6,9 @@
 # Phases: setup, PostgreSQL 15 (throwaway cluster), cargo fmt, clippy, Rust tests
 # (SQLite always; PostgreSQL when it is available), the debug site build, and the
 # Playwright browser tests against a demo registry served by `pedigree serve`, and the
-# real mlflow clients (3.17.2 and 2.22.5) running a team workflow on SQLite and PostgreSQL.
+# real mlflow clients (3.17.2 and 2.22.5) running a team workflow on SQLite and PostgreSQL,
+# then MLflow's own server-level test suite through the real client (when it is beside the
+# checkout, at ../shared/mlflow-suite or MLFLOW_SUITE_DIR).
 # Every phase runs even when an earlier one failed (the browser tests need the
 # build); the exit status is non-zero when anything failed.
 set -euo pipefail
@@ -224,6 +226,39 @@ if [ -n "${PEDIGREE_TEST_PG_URL:-}" ]; then
   fi
 else
   echo "SKIPPING the mlflow clients on PostgreSQL: no PostgreSQL cluster"
+fi
+
+# --- MLflow's own test suite ----------------------------------------------------------
+# MLflow's server-level tests through the real client (the conformance yardstick), when
+# the suite is beside the checkout. Every test must pass but the named gaps
+# (scripts/mlflow-suite-gaps.txt).
+SUITE_DIR="${MLFLOW_SUITE_DIR:-$ROOT/../shared/mlflow-suite}"
+banner mlflow-suite
+t0="$(now)"
+if [ "$BUILD_RC" -ne 0 ]; then
+  record mlflow-suite FAILED "$t0" "no build"
+elif [ ! -x "$SUITE_DIR/run.sh" ]; then
+  echo "##################################################################"
+  echo "SKIPPING MLflow's own test suite: none at $SUITE_DIR (set MLFLOW_SUITE_DIR)"
+  echo "##################################################################"
+  record mlflow-suite SKIPPED "$t0" "no suite at $SUITE_DIR"
+else
+  suite_venv="${SUITE_VENV:-$HOME/.cache/pedigree/venvs/mlflow-suite}"
+  set +e
+  if [ ! -x "$suite_venv/bin/pytest" ]; then
+    SUITE_VENV="$suite_venv" bash "$SUITE_DIR/setup.sh" >"$LOG_DIR/suite-setup.log" 2>&1 ||
+      tail -20 "$LOG_DIR/suite-setup.log"
+  fi
+  SUITE_VENV="$suite_venv" MLFLOW_SUITE_DIR="$SUITE_DIR" SUITE_STRICT=1 \
+    bash scripts/mlflow-suite.sh --junitxml="$LOG_DIR/suite.xml" 2>&1 | tee "$LOG_DIR/suite.log"
+  suite_rc="${PIPESTATUS[0]}"
+  set -e
+  add_junit "$LOG_DIR/suite.xml"
+  if [ "$suite_rc" -eq 0 ]; then
+    record mlflow-suite ok "$t0"
+  else
+    record mlflow-suite FAILED "$t0" "exit $suite_rc"
+  fi
 fi
 
 finish
