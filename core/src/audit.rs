@@ -159,6 +159,13 @@ actions! {
     UserCreate => "user.create",
     TokenIssue => "token.issue",
     TokenRevoke => "token.revoke",
+    ReviewOpen => "review.open",
+    ReviewApprove => "review.approve",
+    ReviewReject => "review.reject",
+    ReviewCancel => "review.cancel",
+    ReviewComment => "review.comment",
+    ReviewApply => "review.apply",
+    ReviewSetPolicy => "review.set_policy",
 }
 
 impl fmt::Display for Action {

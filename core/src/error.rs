@@ -22,6 +22,7 @@ pub enum Entity {
     Artifact,
     User,
     Token,
+    TransitionRequest,
     /// A row the store could not name (a bug if a caller sees it).
     Record,
 }
@@ -40,6 +41,7 @@ impl Entity {
             Entity::Artifact => "artifact",
             Entity::User => "user",
             Entity::Token => "token",
+            Entity::TransitionRequest => "transition_request",
             Entity::Record => "record",
         }
     }

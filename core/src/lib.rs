@@ -18,6 +18,7 @@ pub mod logged_model;
 pub mod model_version;
 pub mod policy;
 pub mod registered_model;
+pub mod review;
 pub mod run;
 pub mod search;
 pub mod user;

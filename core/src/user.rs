@@ -22,7 +22,14 @@ impl Actor {
     pub fn name(&self) -> &str {
         self.user.as_str()
     }
+    /// Whether this is the actor of a request without credentials (`--require-auth` off).
+    pub fn is_anonymous(&self) -> bool {
+        self.user.as_str() == ANONYMOUS
+    }
 }
+
+/// The name the server gives a request without credentials.
+pub const ANONYMOUS: &str = "anonymous";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {

@@ -4,6 +4,7 @@
 //! `store::models`'s for the model row every change locks first).
 use super::cache::Key as CacheKey;
 use super::version_source::resolve_source;
+use super::write::Write;
 use super::Registry;
 use crate::audit::{Action, Subject};
 use crate::error::{Entity, Error, Result};
@@ -195,35 +196,18 @@ impl Registry {
         to: Stage,
         archive_existing: bool,
     ) -> Result<Transition> {
-        if archive_existing && !to.is_active() {
-            return Err(Error::invalid(format!(
-                "Model version transition cannot archive existing model versions because '{to}' is not an Active stage. Valid stages are Staging, Production."
-            )));
-        }
+        check_archive_flag(to, archive_existing)?;
         let mut w = self.begin(actor).await?;
         let m = models::lock(w.tx(), name).await?;
         let target = versions::get(w.conn(), name, m.id, version).await?;
         let from = target.stage;
-        let others = versions::stages(w.conn(), m.id).await?;
         w.authorize(
             Action::ModelVersionTransition,
             Subject::ModelVersion(name.clone(), version),
         )?;
-        if to.is_active() && target.is_external() && !self.settings.allow_external_promotion {
-            return Err(Error::FailedPrecondition(format!(
-                "Model version {name}/{version} cannot enter {to}: its source '{}' is an external reference, whose files this registry neither holds nor verifies. An operator may allow it with [registry] allow_external_promotion = true (--allow-external-promotion).",
-                target.source.chars().take(200).collect::<String>()
-            )));
-        }
-        let archived =
-            versions_to_archive(version, to, archive_existing, m.single_production, &others);
-        let now = now_millis();
-        // Archive first: the partial unique index must never see two Production rows.
-        for v in &archived {
-            versions::set_stage(w.conn(), m.id, *v, Stage::Archived, now).await?;
-        }
-        versions::set_stage(w.conn(), m.id, version, to, now).await?;
-        models::touch(w.conn(), m.id, now).await?;
+        let archived = self
+            .move_stage(&mut w, &m, &target, to, archive_existing)
+            .await?;
         w.commit(
             json!({"stage": from}),
             json!({"stage": to, "archived": archived}),
@@ -233,6 +217,46 @@ impl Registry {
             version: self.get_model_version(name, version).await?,
             archived,
         })
+    }
+
+    /// Whether `target` may enter `to` at all (the external-source gate).
+    pub(crate) fn check_promotable(&self, target: &ModelVersion, to: Stage) -> Result<()> {
+        if to.is_active() && target.is_external() && !self.settings.allow_external_promotion {
+            let (name, version) = (&target.name, target.version);
+            return Err(Error::FailedPrecondition(format!(
+                "Model version {name}/{version} cannot enter {to}: its source '{}' is an external reference, whose files this registry neither holds nor verifies. An operator may allow it with [registry] allow_external_promotion = true (--allow-external-promotion).",
+                target.source.chars().take(200).collect::<String>()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The stage rules on an open, authorized write whose model `m` is locked and whose
+    /// `target` was read under that lock: checks the move, archives what the rules say and
+    /// moves the version. Shared by `transition_stage` and the review queue's apply
+    /// (`super::reviews`); returns the versions archived.
+    pub(crate) async fn move_stage(
+        &self,
+        w: &mut Write<'_>,
+        m: &models::LockedModel,
+        target: &ModelVersion,
+        to: Stage,
+        archive_existing: bool,
+    ) -> Result<Vec<Version>> {
+        check_archive_flag(to, archive_existing)?;
+        self.check_promotable(target, to)?;
+        let version = target.version;
+        let others = versions::stages(w.conn(), m.id).await?;
+        let archived =
+            versions_to_archive(version, to, archive_existing, m.single_production, &others);
+        let now = now_millis();
+        // Archive first: the partial unique index must never see two Production rows.
+        for v in &archived {
+            versions::set_stage(w.conn(), m.id, *v, Stage::Archived, now).await?;
+        }
+        versions::set_stage(w.conn(), m.id, version, to, now).await?;
+        models::touch(w.conn(), m.id, now).await?;
+        Ok(archived)
     }
 
     pub async fn update_model_version(
@@ -324,4 +348,14 @@ impl Registry {
         w.commit(key, ()).await?;
         Ok(())
     }
+}
+
+/// MLflow's rule: only a move into an active stage can archive the versions already there.
+pub(crate) fn check_archive_flag(to: Stage, archive_existing: bool) -> Result<()> {
+    if archive_existing && !to.is_active() {
+        return Err(Error::invalid(format!(
+            "Model version transition cannot archive existing model versions because '{to}' is not an Active stage. Valid stages are Staging, Production."
+        )));
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ use crate::names::{
     AliasName, ExperimentId, ExperimentName, Key, LoggedModelId, ModelName, RunId, Stage, UserName,
     Version,
 };
+use crate::review::{CommentText, RequestId, RequestStatus};
 use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
@@ -45,6 +46,8 @@ text_value! {
     LoggedModelId => LoggedModelId::parse,
     ArtifactPath => ArtifactPath::parse,
     Stage => str::parse::<Stage>,
+    RequestStatus => str::parse::<RequestStatus>,
+    CommentText => CommentText::parse,
 }
 
 macro_rules! int_value {
@@ -74,6 +77,7 @@ macro_rules! int_value {
 int_value! {
     Version => Version::new,
     ExperimentId => ExperimentId::new,
+    RequestId => RequestId::new,
 }
 
 /// A boolean column read through `Any`: PostgreSQL hands back a BOOLEAN, SQLite an

@@ -23,6 +23,7 @@ pub mod logged_models;
 pub mod metrics;
 pub mod models;
 pub mod outbox;
+pub mod reviews;
 pub mod rows;
 pub mod runs;
 pub mod search;

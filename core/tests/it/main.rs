@@ -8,5 +8,6 @@ mod cache;
 mod common;
 mod external;
 mod locations;
+mod reviews;
 mod spine;
 mod store;

@@ -15,6 +15,7 @@ pub mod run_artifacts;
 pub mod run_io;
 pub mod runs;
 pub mod search;
+pub mod transition_requests;
 pub mod wire;
 
 use axum::extract::DefaultBodyLimit;
@@ -37,6 +38,7 @@ pub fn router() -> Router<Ctx> {
         .merge(logged_models::routes())
         .merge(registered_models::routes())
         .merge(model_versions::routes())
+        .merge(transition_requests::routes())
         .merge(run_artifacts::routes())
         .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))

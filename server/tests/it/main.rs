@@ -13,3 +13,4 @@ mod mlflow_external;
 mod mlflow_snapshots;
 mod reliability;
 mod shell;
+mod transition_requests;
