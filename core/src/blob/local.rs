@@ -4,21 +4,25 @@
 //!
 //! A root belongs to one server process: `LocalBlobStore::open` purges whatever an earlier
 //! crash left in `uploads/`, which would also cut off another live process's uploads.
-use super::{BlobInfo, BlobReader, BlobStore};
+use super::{BlobInfo, BlobReader, BlobStore, CHUNK};
 use crate::error::{Error, Result};
 use crate::names::Sha256;
 use crate::time::now_millis;
+use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::TryStreamExt as _;
 use sha2::Digest as _;
 use std::io;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::task::JoinHandle;
 
-/// Streaming buffer: large enough to keep syscalls rare, small enough that concurrent
-/// uploads of multi-GiB models never hold more than this each.
-const BUF_SIZE: usize = 256 * 1024;
+/// An upload has the kernel write back its data every this many bytes (see `Flusher`), so
+/// the fsync before the commit does not wait for the whole file to reach the disk.
+const SYNC_EVERY: u64 = 16 * 1024 * 1024;
 
 /// O_NOFOLLOW without the `libc` crate. The value differs per platform, so it is spelled out
 /// only where known; elsewhere it is 0, and `create_new` (O_CREAT|O_EXCL) still refuses a
@@ -98,6 +102,153 @@ impl Drop for TempGuard {
 
 /// Uploads in `uploads/` older than this are abandoned; opening a store removes them.
 pub const STALE_UPLOAD_AGE: Duration = Duration::from_secs(6 * 3600);
+
+/// Below this size a client's chunk is copied into a shared buffer rather than kept as is,
+/// so that a client sending tiny pieces costs neither a long list of slices nor a write
+/// each; bigger chunks (the usual case) are written and hashed where they are.
+const SMALL_CHUNK: usize = 16 * 1024;
+
+/// The client's chunks gathered for one pipeline step.
+#[derive(Default)]
+struct Batch {
+    parts: Vec<Bytes>,
+    small: BytesMut,
+    len: usize,
+}
+
+impl Batch {
+    fn push(&mut self, chunk: Bytes) {
+        self.len += chunk.len();
+        if chunk.len() < SMALL_CHUNK {
+            self.small.extend_from_slice(&chunk);
+            if self.small.len() < SMALL_CHUNK {
+                return;
+            }
+        }
+        if !self.small.is_empty() {
+            self.parts.push(self.small.split().freeze());
+        }
+        if chunk.len() >= SMALL_CHUNK {
+            self.parts.push(chunk);
+        }
+    }
+
+    fn finish(mut self) -> Vec<Bytes> {
+        if !self.small.is_empty() {
+            self.parts.push(self.small.split().freeze());
+        }
+        self.parts
+    }
+}
+
+/// The blocking-pool work on one batch of an upload: hashing and writing, as two jobs over
+/// the same (reference-counted, not copied) chunks.
+struct Jobs {
+    hash: JoinHandle<sha2::Sha256>,
+    write: JoinHandle<io::Result<std::fs::File>>,
+}
+
+impl Jobs {
+    fn start(mut file: std::fs::File, mut hasher: sha2::Sha256, parts: Vec<Bytes>) -> Jobs {
+        let shared = parts.clone();
+        let hash = tokio::task::spawn_blocking(move || {
+            for part in &shared {
+                hasher.update(part);
+            }
+            hasher
+        });
+        let write = tokio::task::spawn_blocking(move || {
+            write_all_parts(&mut file, &parts)?;
+            Ok(file)
+        });
+        Jobs { hash, write }
+    }
+}
+
+/// `write_all` for a list of buffers, with one `writev` for as many as the kernel takes.
+fn write_all_parts(file: &mut std::fs::File, parts: &[Bytes]) -> io::Result<()> {
+    let mut slices: Vec<io::IoSlice<'_>> = parts.iter().map(|p| io::IoSlice::new(p)).collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Where an upload's file and hasher are: at hand, or with the jobs on the last batch.
+enum Stage {
+    Idle(std::fs::File, sha2::Sha256),
+    Busy(Jobs),
+}
+
+impl Stage {
+    /// The file and hasher, once the last batch's jobs are done.
+    async fn settle(self, tmp: &Path) -> Result<(std::fs::File, sha2::Sha256)> {
+        match self {
+            Stage::Idle(file, hasher) => Ok((file, hasher)),
+            Stage::Busy(jobs) => {
+                let hasher = jobs.hash.await.map_err(task_failed)?;
+                let file = jobs
+                    .write
+                    .await
+                    .map_err(task_failed)?
+                    .map_err(|e| io_err("write upload", tmp, e))?;
+                Ok((file, hasher))
+            }
+        }
+    }
+}
+
+/// Early writeback for an upload: every `SYNC_EVERY` bytes an `fdatasync` on a duplicate of
+/// the file's descriptor runs on the blocking pool beside the writes (never more than one at
+/// a time, and never holding up the chunk pipeline), so the fsync before the commit finds
+/// little left to write. Its errors fail the upload: a write-back error reported here is
+/// not reported again to the final fsync on the same open file.
+struct Flusher {
+    file: Arc<std::fs::File>,
+    job: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl Flusher {
+    fn new(file: &std::fs::File) -> io::Result<Flusher> {
+        Ok(Flusher {
+            file: Arc::new(file.try_clone()?),
+            job: None,
+        })
+    }
+
+    /// Starts a flush unless one is still running; false if it did not.
+    async fn kick(&mut self, tmp: &Path) -> Result<bool> {
+        if self.job.as_ref().is_some_and(|j| !j.is_finished()) {
+            return Ok(false);
+        }
+        self.finish(tmp).await?;
+        let file = self.file.clone();
+        self.job = Some(tokio::task::spawn_blocking(move || file.sync_data()));
+        Ok(true)
+    }
+
+    /// Waits for the flush in flight, if any, and reports its error.
+    async fn finish(&mut self, tmp: &Path) -> Result<()> {
+        match self.job.take() {
+            Some(job) => job
+                .await
+                .map_err(task_failed)?
+                .map_err(|e| io_err("fdatasync upload", tmp, e)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn task_failed(e: tokio::task::JoinError) -> Error {
+    tracing::error!(error = %e, "blob store: a blocking task failed");
+    Error::Internal("blob store: a blocking task failed".into())
+}
 
 impl LocalBlobStore {
     /// Creates `<root>/blobs/sha256` and `<root>/uploads` if missing, canonicalizes root, and
@@ -212,7 +363,7 @@ impl LocalBlobStore {
 
     async fn put_impl(
         &self,
-        mut reader: Pin<Box<dyn AsyncRead + Send + '_>>,
+        mut chunks: BoxStream<'_, io::Result<Bytes>>,
         expected: Option<Sha256>,
     ) -> Result<BlobInfo> {
         let tmp = self.uploads.join(uuid::Uuid::new_v4().simple().to_string());
@@ -220,27 +371,50 @@ impl LocalBlobStore {
         opts.write(true).create_new(true);
         #[cfg(unix)]
         opts.mode(0o600).custom_flags(O_NOFOLLOW);
-        let mut file = opts
+        let file = opts
             .open(&tmp)
             .await
             .map_err(|e| io_err("create upload", &tmp, e))?;
         let mut guard = TempGuard(Some(tmp.clone()));
 
-        let mut hasher = sha2::Sha256::new();
-        let mut buf = vec![0u8; BUF_SIZE];
-        let mut size: u64 = 0;
-        loop {
-            let n = match reader.read(&mut buf).await {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) => return Err(reader_error(e)),
+        // A two-stage pipeline: while the blocking pool hashes and writes one batch of the
+        // client's chunks (two jobs, so with more than one core they run side by side), the
+        // next batch arrives. The chunks are passed on as they came, not copied into a buffer;
+        // big batches keep syscalls and wake-ups rare; memory stays at about two batches per
+        // upload, and no blocking thread is held while a slow client sends.
+        let file = file.into_std().await;
+        let mut flusher = Flusher::new(&file).map_err(|e| io_err("dup upload", &tmp, e))?;
+        let mut stage = Stage::Idle(file, sha2::Sha256::new());
+        let (mut size, mut unsynced) = (0u64, 0u64);
+        let mut end = false;
+        while !end {
+            let mut batch = Batch::default();
+            while batch.len < CHUNK {
+                match chunks.try_next().await {
+                    Ok(Some(chunk)) => batch.push(chunk),
+                    Ok(None) => {
+                        end = true;
+                        break;
+                    }
+                    Err(e) => return Err(reader_error(e)),
+                }
+            }
+            let len = batch.len as u64;
+            let (file, hasher) = stage.settle(&tmp).await?;
+            stage = if len == 0 {
+                Stage::Idle(file, hasher)
+            } else {
+                size += len;
+                unsynced += len;
+                if unsynced >= SYNC_EVERY && flusher.kick(&tmp).await? {
+                    unsynced = 0;
+                }
+                Stage::Busy(Jobs::start(file, hasher, batch.finish()))
             };
-            hasher.update(&buf[..n]);
-            file.write_all(&buf[..n])
-                .await
-                .map_err(|e| io_err("write upload", &tmp, e))?;
-            size += n as u64;
         }
+        let (file, hasher) = stage.settle(&tmp).await?;
+        flusher.finish(&tmp).await?;
+        drop(flusher);
         let digest = Sha256(hasher.finalize().into());
         if let Some(want) = expected {
             if want != digest {
@@ -251,16 +425,14 @@ impl LocalBlobStore {
                 )));
             }
         }
-        file.flush()
-            .await
-            .map_err(|e| io_err("flush upload", &tmp, e))?;
-        make_read_only(&file)
-            .await
-            .map_err(|e| io_err("chmod upload", &tmp, e))?;
-        file.sync_all()
-            .await
-            .map_err(|e| io_err("fsync upload", &tmp, e))?;
-        drop(file);
+        let path = tmp.clone();
+        tokio::task::spawn_blocking(move || {
+            make_read_only(&file).map_err(|e| io_err("chmod upload", &path, e))?;
+            file.sync_all()
+                .map_err(|e| io_err("fsync upload", &path, e))
+        })
+        .await
+        .map_err(task_failed)??;
 
         let (dest, shard) = self.confined(&digest).await?;
         let shard = match shard {
@@ -338,7 +510,8 @@ impl LocalBlobStore {
                 io::Error::other("not a regular file"),
             ));
         }
-        Ok(BlobReader::new(Box::pin(file), digest, meta.len(), verify))
+        let file = file.into_std().await;
+        Ok(BlobReader::from_file(file, digest, meta.len(), verify))
     }
 
     async fn exists_impl(&self, digest: Sha256) -> Result<bool> {
@@ -351,12 +524,13 @@ impl LocalBlobStore {
     }
 
     async fn verify_impl(&self, digest: Sha256) -> Result<u64> {
-        let mut reader = self.open_impl(digest, true).await?;
-        let mut buf = vec![0u8; BUF_SIZE];
+        let reader = self.open_impl(digest, true).await?;
+        let size = reader.size();
+        let mut chunks = reader.into_stream(CHUNK);
         loop {
-            match reader.read(&mut buf).await {
-                Ok(0) => return Ok(reader.size()),
-                Ok(_) => {}
+            match chunks.try_next().await {
+                Ok(None) => return Ok(size),
+                Ok(Some(_)) => {}
                 // The reader's message already names the digest as corrupt.
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => {
                     return Err(Error::Internal(e.to_string()))
@@ -387,7 +561,7 @@ fn reader_error(e: io::Error) -> Error {
 }
 
 /// 0o444: a committed blob is immutable, and this guards against accidental edits.
-async fn make_read_only(file: &tokio::fs::File) -> io::Result<()> {
+fn make_read_only(file: &std::fs::File) -> io::Result<()> {
     #[cfg(unix)]
     let perms = {
         use std::os::unix::fs::PermissionsExt;
@@ -395,20 +569,20 @@ async fn make_read_only(file: &tokio::fs::File) -> io::Result<()> {
     };
     #[cfg(not(unix))]
     let perms = {
-        let mut p = file.metadata().await?.permissions();
+        let mut p = file.metadata()?.permissions();
         p.set_readonly(true);
         p
     };
-    file.set_permissions(perms).await
+    file.set_permissions(perms)
 }
 
 impl BlobStore for LocalBlobStore {
-    fn put<'a>(
+    fn put_chunks<'a>(
         &'a self,
-        reader: Pin<Box<dyn AsyncRead + Send + 'a>>,
+        chunks: BoxStream<'a, io::Result<Bytes>>,
         expected: Option<Sha256>,
     ) -> BoxFuture<'a, Result<BlobInfo>> {
-        Box::pin(self.put_impl(reader, expected))
+        Box::pin(self.put_impl(chunks, expected))
     }
     fn open<'a>(&'a self, digest: Sha256, verify: bool) -> BoxFuture<'a, Result<BlobReader>> {
         Box::pin(self.open_impl(digest, verify))

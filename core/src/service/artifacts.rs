@@ -9,14 +9,17 @@
 use super::Registry;
 use crate::artifact::{ArtifactEntry, ArtifactListing, ArtifactPath};
 use crate::audit::{Action, Subject};
-use crate::blob::BlobReader;
+use crate::blob::{read_chunks, BlobReader};
 use crate::error::{Entity, Error, Result};
 use crate::names::Sha256;
 use crate::store::artifacts;
 use crate::time::now_millis;
 use crate::user::Actor;
+use bytes::Bytes;
+use futures::stream::BoxStream;
 use serde_json::json;
 use sqlx::AnyConnection;
+use std::io;
 use std::pin::Pin;
 use tokio::io::AsyncRead;
 
@@ -78,13 +81,25 @@ async fn ensure_owner_exists(
 }
 
 impl Registry {
-    /// Streams `body` into the store at `path`. Overwriting a file is allowed until a
-    /// registration freezes it.
+    /// `put_artifact_chunks` for a reader.
     pub async fn put_artifact(
         &self,
         actor: &Actor,
         path: &ArtifactPath,
         body: Pin<Box<dyn AsyncRead + Send + '_>>,
+        expected: Option<Sha256>,
+    ) -> Result<ArtifactEntry> {
+        self.put_artifact_chunks(actor, path, read_chunks(body), expected)
+            .await
+    }
+
+    /// Streams `body` into the store at `path`. Overwriting a file is allowed until a
+    /// registration freezes it.
+    pub async fn put_artifact_chunks(
+        &self,
+        actor: &Actor,
+        path: &ArtifactPath,
+        body: BoxStream<'_, io::Result<Bytes>>,
         expected: Option<Sha256>,
     ) -> Result<ArtifactEntry> {
         let allow_unowned = self.settings.allow_unowned_artifacts;
@@ -95,7 +110,7 @@ impl Registry {
             ensure_owner_exists(&mut conn, path, allow_unowned).await?;
             ensure_not_frozen(&mut conn, path, false).await?;
         }
-        let info = self.blobs.put(body, expected).await?;
+        let info = self.blobs.put_chunks(body, expected).await?;
         let now = now_millis();
         let size = i64::try_from(info.size).map_err(|_| Error::invalid("artifact too large"))?;
         let mut w = self.begin(actor).await?;

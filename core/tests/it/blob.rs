@@ -503,3 +503,136 @@ async fn a_symlinked_uploads_directory_is_refused_at_open() {
     let err = LocalBlobStore::open(dir.path()).await.unwrap_err();
     assert!(matches!(err, Error::FailedPrecondition(_)), "{err:?}");
 }
+
+/// Drains `into_stream`, returning the bytes delivered and how the stream ended.
+async fn drain_stream(
+    store: &LocalBlobStore,
+    digest: Sha256,
+    verify: bool,
+    chunk: usize,
+) -> (Vec<u8>, io::Result<()>) {
+    use futures::StreamExt as _;
+    let mut s = store.open(digest, verify).await.unwrap().into_stream(chunk);
+    let mut out = Vec::new();
+    while let Some(item) = s.next().await {
+        match item {
+            Ok(b) => {
+                assert!(!b.is_empty() && b.len() <= chunk, "chunk of {}", b.len());
+                out.extend_from_slice(&b);
+            }
+            Err(e) => return (out, Err(e)),
+        }
+    }
+    (out, Ok(()))
+}
+
+#[tokio::test]
+async fn the_chunk_stream_yields_the_blob_in_bounded_chunks() {
+    let (_dir, store) = store().await;
+    // Sizes around a chunk boundary: the end is confirmed with the last chunk either way.
+    for (total, chunk) in [
+        (0, 4096),
+        (1, 4096),
+        (4096, 4096),
+        (3 * 4096, 4096),
+        (700_001, 65_536),
+    ] {
+        let bytes: Vec<u8> = (0..total).map(pattern_byte).collect();
+        let info = store.put(reader(bytes.clone()), None).await.unwrap();
+        for verify in [true, false] {
+            let (out, end) = drain_stream(&store, info.digest, verify, chunk).await;
+            end.unwrap();
+            assert_eq!(out, bytes, "total {total} chunk {chunk}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_chunk_stream_of_a_corrupt_blob_withholds_its_last_chunk() {
+    let (_dir, store) = store().await;
+    for total in [600_000, 4 * 65_536, 1000] {
+        let bytes: Vec<u8> = (0..total).map(pattern_byte).collect();
+        let info = store.put(reader(bytes.clone()), None).await.unwrap();
+        corrupt(&store.path_of(&info.digest));
+        let (out, end) = drain_stream(&store, info.digest, true, 65_536).await;
+        let err = end.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("is corrupt"), "{err}");
+        // Whatever was sent, the client never gets a complete body.
+        assert!(
+            out.len() < bytes.len(),
+            "{} of {total} delivered",
+            out.len()
+        );
+        std::fs::remove_file(store.path_of(&info.digest)).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_chunk_stream_refuses_a_blob_whose_length_changed() {
+    let (_dir, store) = store().await;
+    let bytes: Vec<u8> = (0..200_000).map(pattern_byte).collect();
+    let info = store.put(reader(bytes.clone()), None).await.unwrap();
+    let path = store.path_of(&info.digest);
+    // Grown after open: the probe byte past the recorded end shows it, verified or not.
+    let s = store.open(info.digest, false).await.unwrap();
+    corrupt(&path);
+    let mut grown = std::fs::read(&path).unwrap();
+    grown.push(0);
+    std::fs::write(&path, &grown).unwrap();
+    let mut s = s.into_stream(65_536);
+    let mut delivered = 0;
+    let err = loop {
+        match futures::StreamExt::next(&mut s).await {
+            Some(Ok(b)) => delivered += b.len(),
+            Some(Err(e)) => break e,
+            None => panic!("clean end from a grown blob"),
+        }
+    };
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    assert!(delivered < bytes.len());
+    // Truncated after open: ends in an error too.
+    let s = store.open(info.digest, false).await.unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(1000)
+        .unwrap();
+    let mut s = s.into_stream(65_536);
+    let mut delivered = 0;
+    let err = loop {
+        match futures::StreamExt::next(&mut s).await {
+            Some(Ok(b)) => delivered += b.len(),
+            Some(Err(e)) => break e,
+            None => panic!("clean end from a truncated blob"),
+        }
+    };
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    assert!(delivered <= 1000);
+}
+
+#[tokio::test]
+async fn put_chunks_takes_tiny_and_large_chunks_alike() {
+    let (_dir, store) = store().await;
+    // Tiny pieces (copied together), big ones (passed through) and empty ones, interleaved.
+    let mut chunks = Vec::new();
+    let mut all = Vec::new();
+    let mut pos = 0usize;
+    for i in 0..400 {
+        let n = match i % 4 {
+            0 => 1,
+            1 => 0,
+            2 => 10_000,
+            _ => 100_000,
+        };
+        let piece: Vec<u8> = (pos..pos + n).map(pattern_byte).collect();
+        pos += n;
+        all.extend_from_slice(&piece);
+        chunks.push(Ok(bytes::Bytes::from(piece)));
+    }
+    let stream = Box::pin(futures::stream::iter(chunks));
+    let info = store.put_chunks(stream, Some(sha(&all))).await.unwrap();
+    assert_eq!(info.size, all.len() as u64);
+    assert_eq!(read_all(&store, info.digest, true).await.unwrap(), all);
+}

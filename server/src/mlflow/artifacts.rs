@@ -61,9 +61,9 @@ async fn upload(
                 }
             }
         });
-    let reader = tokio_util::io::StreamReader::new(stream);
+    // The body's chunks go to the store as they are: no copy into a read buffer.
     ctx.reg
-        .put_artifact(&actor, &path, Box::pin(reader), expected)
+        .put_artifact_chunks(&actor, &path, Box::pin(stream), expected)
         .await?;
     Ok(Json(json!({})))
 }
@@ -93,10 +93,9 @@ pub(crate) async fn serve(ctx: &Ctx, path: &ArtifactPath) -> Result<Response, Ap
     } else {
         mime.essence_str().to_string()
     };
-    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
-        reader,
-        256 * 1024,
-    ));
+    // Big chunks read and hashed on the blocking pool; a corrupt blob's last chunk is never
+    // sent, so the client sees a body shorter than its Content-Length.
+    let body = Body::from_stream(reader.into_stream(pedigree_core::blob::CHUNK));
     let mut resp = (StatusCode::OK, body).into_response();
     let h = resp.headers_mut();
     let safe_name: String = name
