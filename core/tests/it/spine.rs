@@ -101,6 +101,43 @@ async fn every_logged_double_reads_back_with_the_same_bits() {
             values.len(),
             &wrong[..wrong.len().min(5)]
         );
+        // Every value as a latest value too: one key per value, so the run's latest
+        // metrics (read back in one piece) hold all of them.
+        let lrun = a_run(reg).await;
+        for (c, chunk) in values.chunks(1000).enumerate() {
+            let ms: Vec<Metric> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, &value)| Metric {
+                    key: Key::parse(format!("v{c}_{i}")).unwrap(),
+                    value,
+                    timestamp: 1,
+                    step: 0,
+                    model_id: None,
+                    dataset_name: None,
+                    dataset_digest: None,
+                })
+                .collect();
+            reg.log_batch(&alice(), &lrun, &ms, &[], &[]).await.unwrap();
+        }
+        let latest = reg.get_run(&lrun).await.unwrap().metrics;
+        assert_eq!(latest.len(), values.len());
+        let wrong: Vec<String> = latest
+            .iter()
+            .filter_map(|m| {
+                let (c, i) = m.key.as_str()[1..].split_once('_').unwrap();
+                let want = values[c.parse::<usize>().unwrap() * 1000 + i.parse::<usize>().unwrap()];
+                (!same_bits(m.value, want)).then(|| format!("{want:?} came back as {:?}", m.value))
+            })
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{:?}: {} of {} latest values changed, e.g. {:?}",
+            t.backend,
+            wrong.len(),
+            values.len(),
+            &wrong[..wrong.len().min(5)]
+        );
         // The latest value (the highest step) keeps its bits too, -0.0 included.
         for (i, &value) in [-0.0, f64::from_bits(1), 0.1 + 0.2].iter().enumerate() {
             let k = Key::parse(format!("last{i}")).unwrap();
