@@ -120,11 +120,6 @@ impl std::fmt::Display for DatabaseUrl {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
-    /// SQLite: the one connection every write transaction runs on. Writers are serialised
-    /// anyway; on one connection its page cache stays warm, where a write on any of the
-    /// pool's connections found its cache invalidated by the last writer's commit and
-    /// read the pages again. PostgreSQL writes on the pool.
-    writer_pool: Option<AnyPool>,
     backend: Backend,
     /// SQLite has one writer: taking this lock before `BEGIN IMMEDIATE` means writers queue
     /// in the process instead of spinning on SQLITE_BUSY, and no read-to-write upgrade can
@@ -145,47 +140,28 @@ impl Store {
     pub async fn open(url: &DatabaseUrl) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = url.backend();
-        let connect_err =
-            |e: sqlx::Error| Error::Internal(format!("cannot connect to {}: {e}", url.redacted()));
-        let sqlite = |max: u32| {
-            AnyPoolOptions::new()
-                .acquire_timeout(Duration::from_secs(30))
-                .max_connections(max)
-                .after_connect(|conn, _| {
-                    Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                        )
-                        .await?;
-                        Ok(())
-                    })
-                })
-                .connect(url.expose())
-        };
-        let (pool, writer_pool) = match backend {
+        let opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let pool = match backend {
             Backend::Sqlite => {
-                let pool = sqlite(8).await.map_err(connect_err)?;
-                // An in-memory database is one per connection: it has no second pool.
-                let writer = match url.sqlite_file() {
-                    Some(_) => Some(sqlite(1).await.map_err(connect_err)?),
-                    None => None,
-                };
-                (pool, writer)
-            }
-            Backend::Postgres => (
-                AnyPoolOptions::new()
-                    .acquire_timeout(Duration::from_secs(30))
-                    .max_connections(16)
+                opts.max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
                     .connect(url.expose())
                     .await
-                    .map_err(connect_err)?,
-                None,
-            ),
-        };
+            }
+            Backend::Postgres => opts.max_connections(16).connect(url.expose()).await,
+        }
+        .map_err(|e| Error::Internal(format!("cannot connect to {}: {e}", url.redacted())))?;
         let store = Store {
             pool,
-            writer_pool,
             backend,
             writer: Arc::new(Mutex::new(())),
         };
@@ -254,9 +230,7 @@ impl Store {
                 let guard = self.writer.clone().lock_owned().await;
                 (
                     Some(guard),
-                    self.writer_pool
-                        .as_ref()
-                        .unwrap_or(&self.pool)
+                    self.pool
                         .begin_with("BEGIN IMMEDIATE")
                         .await
                         .map_err(map_sqlx)?,
@@ -273,9 +247,6 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        if let Some(w) = &self.writer_pool {
-            w.close().await;
-        }
         self.pool.close().await;
     }
 }
