@@ -20,6 +20,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     pub leptos: Arc<LeptosOptions>,
     pub shell: Arc<ShellPolicy>,
+    /// Identical MLflow reads replayed until the next write (`crate::mlflow::replay`).
+    pub replay: Arc<crate::mlflow::replay::Replay>,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
                 require_auth: config.auth.require_auth,
                 request_timeout: config.server.request_timeout,
             }),
+            replay: Arc::default(),
         }
     }
 }

@@ -121,6 +121,13 @@ impl ReadCache {
         self.enabled
     }
 
+    /// The current generation, `None` when the cache is off. A front door that keeps its
+    /// own answers by it (the MLflow API's replay of identical reads) takes it before the
+    /// read and keeps the answer only while it has not moved.
+    pub fn generation(&self) -> Option<u64> {
+        self.enabled.then(|| self.generation.load(Ordering::SeqCst))
+    }
+
     /// Called when a write transaction ends, committed or not: every entry is stale.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);

@@ -93,6 +93,11 @@ impl Registry {
         self.cache.enabled()
     }
 
+    /// The read cache's generation (moved by every committed write), `None` when it is off.
+    pub fn read_generation(&self) -> Option<u64> {
+        self.cache.generation()
+    }
+
     /// The same registry deciding writes with another policy.
     pub fn with_policy(self, policy: Arc<dyn Policy>) -> Registry {
         Registry { policy, ..self }

@@ -11,6 +11,7 @@ pub mod get_artifact;
 pub mod logged_models;
 pub mod model_versions;
 pub mod registered_models;
+pub mod replay;
 pub mod run_artifacts;
 pub mod run_io;
 pub mod runs;

@@ -108,7 +108,16 @@ async fn gated(state: &AppState, mut req: Request, next: Next) -> Response {
     if let Err(refused) = auth::authenticate(state, &mut req).await {
         return refused;
     }
-    next.run(req).await
+    // After auth, so an answer is only ever replayed to the actor it was made for.
+    let (req, replay) = state.replay.lookup(state, req).await;
+    match replay {
+        Ok(kept) => kept,
+        Err(None) => next.run(req).await,
+        Err(Some(pending)) => {
+            let resp = next.run(req).await;
+            state.replay.keep(state, pending, resp).await
+        }
+    }
 }
 
 /// An artifact upload (its body is bounded by a stall timeout, not the deadline).

@@ -12,5 +12,6 @@ mod mlflow_compat;
 mod mlflow_external;
 mod mlflow_snapshots;
 mod reliability;
+mod replay;
 mod shell;
 mod transition_requests;
