@@ -1,9 +1,7 @@
 //! The read cache: a read after a write sees the write, whatever was cached before it; only
 //! one process may cache a SQLite database; PostgreSQL never caches.
-use crate::common::{a_run, alice, registries};
-use pedigree_core::model_version::NewModelVersion;
+use crate::common::{a_model, a_run, a_version, alice, metric, registries};
 use pedigree_core::names::*;
-use pedigree_core::run::Metric;
 use pedigree_core::service::Registry;
 use pedigree_core::store::Backend;
 use pedigree_core::Error;
@@ -15,18 +13,6 @@ fn tag(k: &str, v: &str) -> Tag {
     }
 }
 
-fn metric(key: &Key, value: f64, step: i64) -> Metric {
-    Metric {
-        key: key.clone(),
-        value,
-        timestamp: 1_700_000_000_000 + step,
-        step,
-        model_id: None,
-        dataset_name: None,
-        dataset_digest: None,
-    }
-}
-
 #[tokio::test]
 async fn every_cached_read_sees_the_write_that_follows_it() {
     for t in registries().await {
@@ -34,24 +20,9 @@ async fn every_cached_read_sees_the_write_that_follows_it() {
         assert_eq!(reg.read_cache_enabled(), t.backend == Backend::Sqlite);
         let name = ModelName::parse("cached").unwrap();
         let run = a_run(&reg).await;
-        reg.create_registered_model(&alice(), name.clone(), String::new(), vec![])
-            .await
-            .unwrap();
+        a_model(&reg, &name).await;
         for _ in 0..2 {
-            reg.create_model_version(
-                &alice(),
-                NewModelVersion {
-                    name: name.clone(),
-                    source: format!("runs:/{run}/model"),
-                    run_id: None,
-                    run_link: String::new(),
-                    logged_model_id: None,
-                    description: String::new(),
-                    tags: vec![],
-                },
-            )
-            .await
-            .unwrap();
+            a_version(&reg, &name, &run).await;
         }
         let (v1, v2) = (Version::new(1).unwrap(), Version::new(2).unwrap());
         let champion = AliasName::parse("champion").unwrap();
@@ -59,7 +30,7 @@ async fn every_cached_read_sees_the_write_that_follows_it() {
         reg.set_alias(&alice(), &name, champion.clone(), v1)
             .await
             .unwrap();
-        reg.log_batch(&alice(), &run, &[metric(&loss, 0.5, 0)], &[], &[])
+        reg.log_batch(&alice(), &run, &[metric("loss", 0.5, 0)], &[], &[])
             .await
             .unwrap();
 
@@ -111,7 +82,7 @@ async fn every_cached_read_sees_the_write_that_follows_it() {
         let (page, more) = reg.model_versions_page(&name, false, 0, 10).await.unwrap();
         assert_eq!((page.len(), more), (1, false));
 
-        reg.log_batch(&alice(), &run, &[metric(&loss, 0.25, 1)], &[], &[])
+        reg.log_batch(&alice(), &run, &[metric("loss", 0.25, 1)], &[], &[])
             .await
             .unwrap();
         assert_eq!(reg.get_run(&run).await.unwrap().metrics[0].value, 0.25);

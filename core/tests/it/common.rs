@@ -60,6 +60,48 @@ pub async fn a_run(reg: &Registry) -> pedigree_core::RunId {
         .run_id
 }
 
+/// Version `n` of `name`, registered by alice from `run`'s `model` directory.
+pub async fn a_version(
+    reg: &Registry,
+    name: &pedigree_core::ModelName,
+    run: &pedigree_core::RunId,
+) -> pedigree_core::model_version::ModelVersion {
+    reg.create_model_version(
+        &alice(),
+        pedigree_core::model_version::NewModelVersion {
+            name: name.clone(),
+            source: format!("runs:/{run}/model"),
+            run_id: None,
+            run_link: String::new(),
+            logged_model_id: None,
+            description: String::new(),
+            tags: vec![],
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// A model `name` registered by alice with no versions.
+pub async fn a_model(reg: &Registry, name: &pedigree_core::ModelName) {
+    reg.create_registered_model(&alice(), name.clone(), String::new(), vec![])
+        .await
+        .unwrap();
+}
+
+/// A point of metric `key` at `step`, with no model or dataset.
+pub fn metric(key: &str, value: f64, step: i64) -> pedigree_core::run::Metric {
+    pedigree_core::run::Metric {
+        key: pedigree_core::names::Key::parse(key).unwrap(),
+        value,
+        timestamp: 1_700_000_000_000 + step,
+        step,
+        model_id: None,
+        dataset_name: None,
+        dataset_digest: None,
+    }
+}
+
 async fn sqlite() -> TestRegistry {
     let dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::sqlite_in(dir.path());

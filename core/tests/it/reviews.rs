@@ -2,9 +2,8 @@
 //! audit events, four eyes keeps requesters and registrants from approving, approvals
 //! count distinct approvers, rejection and cancellation end a request, a changed artifact
 //! set blocks the apply, and concurrent decisions have exactly one outcome.
-use crate::common::{a_run, alice, bob, raw, registries, TestRegistry};
+use crate::common::{a_model, a_run, a_version, alice, bob, raw, registries, TestRegistry};
 use pedigree_core::audit::Action;
-use pedigree_core::model_version::NewModelVersion;
 use pedigree_core::names::*;
 use pedigree_core::review::{CommentText, RequestStatus, ReviewPolicy, TransitionRequest};
 use pedigree_core::service::reviews::OpenRequest;
@@ -32,23 +31,8 @@ fn v1() -> Version {
 /// answers the run.
 async fn registered(reg: &Registry, name: &ModelName) -> RunId {
     let run = a_run(reg).await;
-    reg.create_registered_model(&alice(), name.clone(), String::new(), vec![])
-        .await
-        .unwrap();
-    reg.create_model_version(
-        &alice(),
-        NewModelVersion {
-            name: name.clone(),
-            source: format!("runs:/{run}/model"),
-            run_id: None,
-            run_link: String::new(),
-            logged_model_id: None,
-            description: String::new(),
-            tags: vec![],
-        },
-    )
-    .await
-    .unwrap();
+    a_model(reg, name).await;
+    a_version(reg, name, &run).await;
     run
 }
 

@@ -2,9 +2,8 @@
 //! concurrent update loses another's change, every write passes the policy with its typed
 //! action and subject, every audit event has its outbox row, and both databases have the
 //! same schema.
-use crate::common::{a_run, alice, bob, registries, scalar, TestRegistry};
+use crate::common::{a_model, a_run, a_version, alice, bob, registries, scalar, TestRegistry};
 use pedigree_core::audit::{Action, Subject};
-use pedigree_core::model_version::NewModelVersion;
 use pedigree_core::names::*;
 use pedigree_core::policy::Policy;
 use pedigree_core::run::{Metric, RunStatus};
@@ -328,23 +327,8 @@ async fn every_write_asks_the_policy_with_its_action_and_subject() {
         let reg = registry_with(&t, policy.clone());
         let name = ModelName::parse("gated").unwrap();
         let run = a_run(&reg).await;
-        reg.create_registered_model(&alice(), name.clone(), String::new(), vec![])
-            .await
-            .unwrap();
-        reg.create_model_version(
-            &alice(),
-            NewModelVersion {
-                name: name.clone(),
-                source: format!("runs:/{run}/model"),
-                run_id: None,
-                run_link: String::new(),
-                logged_model_id: None,
-                description: String::new(),
-                tags: vec![],
-            },
-        )
-        .await
-        .unwrap();
+        a_model(&reg, &name).await;
+        a_version(&reg, &name, &run).await;
         let v1 = Version::new(1).unwrap();
         reg.transition_stage(&bob(), &name, v1, Stage::Production, false)
             .await

@@ -1,12 +1,12 @@
 //! Store and service tests, written once and run on SQLite and PostgreSQL: registry
 //! invariants, version allocation, stage rules, aliases, runs and metrics, and the audit log.
 
-use crate::common::{a_run, alice, bob, raw, registries};
+use crate::common::{a_run, alice, bob, metric, raw, registries};
 use pedigree_core::audit::VerifyOutcome;
 use pedigree_core::external::RunRef;
 use pedigree_core::model_version::NewModelVersion;
 use pedigree_core::names::*;
-use pedigree_core::run::{Dataset, DatasetInput, Metric};
+use pedigree_core::run::{Dataset, DatasetInput};
 use pedigree_core::service::runs::NewRun;
 use pedigree_core::service::Registry;
 use pedigree_core::store::Backend;
@@ -347,18 +347,6 @@ async fn the_audit_log_is_append_only_and_tampering_is_detected() {
             ok => panic!("tampering not detected: {ok:?}"),
         }
         assert_eq!(t.reg.audit_count().await.unwrap(), events);
-    }
-}
-
-fn metric(key: &str, value: f64, step: i64) -> Metric {
-    Metric {
-        key: Key::parse(key).unwrap(),
-        value,
-        timestamp: 1_700_000_000_000 + step,
-        step,
-        model_id: None,
-        dataset_name: None,
-        dataset_digest: None,
     }
 }
 
