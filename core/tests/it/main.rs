@@ -9,5 +9,6 @@ mod common;
 mod external;
 mod locations;
 mod reviews;
+mod snapshot;
 mod spine;
 mod store;
