@@ -19,6 +19,12 @@ impl Actor {
             user: UserName::parse("system").expect("static name is valid"),
         }
     }
+    /// The actor of a request without credentials (`--require-auth` off).
+    pub fn anonymous() -> Self {
+        Actor {
+            user: UserName::parse(ANONYMOUS).expect("static name is valid"),
+        }
+    }
     pub fn name(&self) -> &str {
         self.user.as_str()
     }
@@ -54,5 +60,17 @@ impl std::fmt::Debug for IssuedToken {
             .field("user", &self.user)
             .field("secret", &"[redacted]")
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Actor;
+
+    #[test]
+    fn the_server_actors_have_valid_names() {
+        assert!(Actor::anonymous().is_anonymous());
+        assert_eq!(Actor::system().name(), "system");
+        assert!(!Actor::system().is_anonymous());
     }
 }

@@ -7,6 +7,7 @@ use crate::shell::ShellPolicy;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use pedigree_core::service::Registry;
+use pedigree_core::user::Actor;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -22,6 +23,8 @@ pub struct AppState {
     pub shell: Arc<ShellPolicy>,
     /// Identical MLflow reads replayed until the next write (`crate::mlflow::replay`).
     pub replay: Arc<crate::mlflow::replay::Replay>,
+    /// The actor of requests without credentials, made once.
+    pub anonymous: Actor,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
                 request_timeout: config.server.request_timeout,
             }),
             replay: Arc::default(),
+            anonymous: Actor::anonymous(),
         }
     }
 }

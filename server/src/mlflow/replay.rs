@@ -90,12 +90,32 @@ impl Replay {
         if !is_read(&req) {
             return (req, Err(None));
         }
+        // A POST's body is read only when it says it is small: a larger or unsized one
+        // goes to its handler untouched, never cut short.
+        let post = *req.method() == Method::POST;
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if post && declared.is_none_or(|n| n > MAX_BODY) {
+            return (req, Err(None));
+        }
         let (parts, body) = req.into_parts();
-        let body = if parts.method == Method::POST {
+        let body = if post {
             match axum::body::to_bytes(body, MAX_BODY).await {
                 Ok(b) => b,
-                // Too large or broken: the handler says what it makes of an empty one.
-                Err(_) => return (Request::from_parts(parts, Body::empty()), Err(None)),
+                // The client broke off its body: nothing is left to answer.
+                Err(_) => {
+                    return (
+                        Request::from_parts(parts, Body::empty()),
+                        Ok(crate::mlflow::error::error_response(
+                            StatusCode::BAD_REQUEST,
+                            "INVALID_PARAMETER_VALUE",
+                            "Could not read the request body",
+                        )),
+                    )
+                }
             }
         } else {
             Bytes::new()
@@ -131,12 +151,24 @@ impl Replay {
             .headers()
             .get(header::CONTENT_TYPE)
             .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-        if resp.status() != StatusCode::OK || !is_json {
+        // Only a body of known size that fits is kept; anything else streams on as made.
+        let sized = axum::body::HttpBody::size_hint(resp.body())
+            .exact()
+            .is_some_and(|n| n <= BUDGET as u64);
+        if resp.status() != StatusCode::OK || !is_json || !sized {
             return resp;
         }
         let (parts, body) = resp.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, BUDGET).await else {
-            return Response::from_parts(parts, Body::empty());
+        let bytes = match axum::body::to_bytes(body, BUDGET).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "replay: a sized response body failed");
+                return crate::mlflow::error::error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL_ERROR",
+                    "The response could not be produced",
+                );
+            }
         };
         if state.reg.read_generation() == Some(pending.generation) {
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());

@@ -19,7 +19,9 @@ use super::Ctx;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use pedigree_core::review::{CommentText, RequestId, RequestStatus, TransitionRequest};
+use pedigree_core::review::{
+    CommentText, RequestComment, RequestId, RequestStatus, TransitionRequest,
+};
 use pedigree_core::service::reviews::OpenRequest;
 use pedigree_core::user::Actor;
 use pedigree_core::{ModelName, Stage, Version};
@@ -100,12 +102,16 @@ pub fn request(r: &TransitionRequest) -> Value {
         "status": r.status.as_str(),
         "approvals_needed": r.approvals_needed,
         "approvals": r.approvals.iter().map(|a| json!({"user_id": a.approver, "timestamp": a.at})).collect::<Vec<_>>(),
-        "comments": r.comments.iter().map(|c| json!({"user_id": c.author, "comment": c.body.as_str(), "creation_timestamp": c.at})).collect::<Vec<_>>(),
+        "comments": r.comments.iter().map(comment_json).collect::<Vec<_>>(),
         "candidate_digest": r.candidate_digest,
         "decided_by": r.decided_by,
         "decided_timestamp": r.decided_at,
         "decision_comment": r.decision_comment,
     })
+}
+
+fn comment_json(c: &RequestComment) -> Value {
+    json!({"user_id": c.author, "comment": c.body.as_str(), "creation_timestamp": c.at})
 }
 
 fn answer(r: &TransitionRequest) -> Json<Value> {
@@ -135,43 +141,36 @@ async fn create(
     Ok(answer(&r))
 }
 
-async fn approve(
-    State(ctx): State<Ctx>,
-    Extension(actor): Extension<Actor>,
-    Body(b): Body<Req>,
-) -> ApiResult<Json<Value>> {
+/// What a decision call does to the request it names.
+#[derive(Clone, Copy)]
+enum Decision {
+    Approve,
+    Reject,
+    Cancel,
+}
+
+async fn decide(ctx: Ctx, actor: Actor, b: Req, d: Decision) -> ApiResult<Json<Value>> {
     let id = b.request(&ctx, true).await?;
-    let r = ctx
-        .reg
-        .approve_transition_request(&actor, id, b.comment()?)
-        .await?;
+    let comment = b.comment()?;
+    let reg = &ctx.reg;
+    let r = match d {
+        Decision::Approve => reg.approve_transition_request(&actor, id, comment).await?,
+        Decision::Reject => reg.reject_transition_request(&actor, id, comment).await?,
+        Decision::Cancel => reg.cancel_transition_request(&actor, id, comment).await?,
+    };
     Ok(answer(&r))
 }
 
-async fn reject(
-    State(ctx): State<Ctx>,
-    Extension(actor): Extension<Actor>,
-    Body(b): Body<Req>,
-) -> ApiResult<Json<Value>> {
-    let id = b.request(&ctx, true).await?;
-    let r = ctx
-        .reg
-        .reject_transition_request(&actor, id, b.comment()?)
-        .await?;
-    Ok(answer(&r))
+async fn approve(st: State<Ctx>, a: Extension<Actor>, b: Body<Req>) -> ApiResult<Json<Value>> {
+    decide(st.0, a.0, b.0, Decision::Approve).await
 }
 
-async fn cancel(
-    State(ctx): State<Ctx>,
-    Extension(actor): Extension<Actor>,
-    Body(b): Body<Req>,
-) -> ApiResult<Json<Value>> {
-    let id = b.request(&ctx, true).await?;
-    let r = ctx
-        .reg
-        .cancel_transition_request(&actor, id, b.comment()?)
-        .await?;
-    Ok(answer(&r))
+async fn reject(st: State<Ctx>, a: Extension<Actor>, b: Body<Req>) -> ApiResult<Json<Value>> {
+    decide(st.0, a.0, b.0, Decision::Reject).await
+}
+
+async fn cancel(st: State<Ctx>, a: Extension<Actor>, b: Body<Req>) -> ApiResult<Json<Value>> {
+    decide(st.0, a.0, b.0, Decision::Cancel).await
 }
 
 /// `name` and `version` required; `status` optional.
@@ -204,7 +203,7 @@ async fn comment(
     let r = ctx.reg.comment_transition_request(&actor, id, body).await?;
     let c = r.comments.last();
     Ok(Json(json!({
-        "comment": c.map(|c| json!({"user_id": c.author, "comment": c.body.as_str(), "creation_timestamp": c.at})),
+        "comment": c.map(comment_json),
         "request": request(&r),
     })))
 }

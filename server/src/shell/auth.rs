@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use pedigree_core::service::Registry;
 use pedigree_core::user::Actor;
-use pedigree_core::{Error, UserName};
+use pedigree_core::Error;
 
 /// The actor named by an `Authorization` header value.
 pub async fn resolve_credentials(registry: &Registry, header: &str) -> Result<Actor, Error> {
@@ -43,11 +43,6 @@ pub async fn resolve_credentials(registry: &Registry, header: &str) -> Result<Ac
     ))
 }
 
-/// The user requests without credentials act as when auth is not required.
-pub fn anonymous() -> Actor {
-    Actor::new(UserName::parse("anonymous").expect("'anonymous' is a valid user name"))
-}
-
 /// Resolves the actor once per request and stores it as an extension; the refusal when
 /// the credentials do not check out or are required and missing.
 pub async fn authenticate(state: &AppState, req: &mut Request) -> Result<(), Response> {
@@ -66,7 +61,7 @@ pub async fn authenticate(state: &AppState, req: &mut Request) -> Result<(), Res
             ))
             .into_response())
         }
-        None if !state.shell.require_auth => Some(anonymous()),
+        None if !state.shell.require_auth => Some(state.anonymous.clone()),
         None if is_api_path(req.uri().path()) => {
             return Err(ApiError(Error::Unauthenticated(
                 "Credentials are required: send Authorization: Bearer <token>".into(),

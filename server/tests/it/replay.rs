@@ -83,3 +83,34 @@ async fn a_repeated_read_shows_the_write_that_follows_it() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_read_with_a_large_body_is_answered_whole_not_replayed_cut() {
+    for s in servers().await {
+        let (_, run) = s
+            .post(
+                "runs/create",
+                json!({"experiment_id": "0", "start_time": 1}),
+            )
+            .await;
+        let run_id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
+        assert_eq!(
+            s.post("registered-models/create", json!({"name": "big"}))
+                .await
+                .0,
+            200
+        );
+        let body =
+            json!({"name": "big", "source": format!("runs:/{run_id}/model"), "run_id": run_id});
+        assert_eq!(s.post("model-versions/create", body).await.0, 200);
+        // Over the 64 KiB a replayed read may carry: its handler still reads all of it.
+        let latest = json!({"name": "big", "stages": ["None"], "padding": "x".repeat(100_000)});
+        for _ in 0..2 {
+            let (status, l) = s
+                .post("registered-models/get-latest-versions", latest.clone())
+                .await;
+            assert_eq!(status, 200, "{l}");
+            assert_eq!(l["model_versions"][0]["version"], "1", "{l}");
+        }
+    }
+}
