@@ -3,6 +3,7 @@
 //! over it.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod mlflow;

@@ -54,6 +54,7 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
             }
         })
         .merge(crate::mlflow::router())
+        .merge(crate::api::router())
         .with_state(state.clone());
     crate::shell::wrap(app, state)
 }

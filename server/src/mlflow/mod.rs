@@ -64,7 +64,7 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
     )
 }
 
-async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
     error::error_response(
         StatusCode::METHOD_NOT_ALLOWED,
         "METHOD_NOT_ALLOWED",

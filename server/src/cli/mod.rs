@@ -3,12 +3,12 @@
 use crate::config::{Config, Layer};
 use crate::startup::Application;
 use clap::{Args, Parser, Subcommand};
-use pedigree_core::audit::VerifyOutcome;
 use pedigree_core::service::Registry;
-use pedigree_core::user::Actor;
-use pedigree_core::UserName;
 use std::net::IpAddr;
 use std::path::PathBuf;
+
+mod audit;
+mod users;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -75,7 +75,7 @@ pub enum Command {
     /// Audit log commands.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: audit::AuditCommand,
     },
     /// Create a user.
     User {
@@ -92,12 +92,6 @@ pub enum Command {
         #[arg(long, default_value = "cli")]
         label: String,
     },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Check the hash chain; names the first bad event and exits 1 if it is broken.
-    Verify,
 }
 
 impl Cli {
@@ -165,7 +159,7 @@ impl Cli {
     }
 }
 
-async fn open(config: &Config) -> Result<Registry, String> {
+pub(crate) async fn open(config: &Config) -> Result<Registry, String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     Registry::open(&config.database_url, &config.data_dir)
@@ -212,43 +206,12 @@ pub async fn run(cli: Cli) -> Result<i32, String> {
             );
             Ok(0)
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
-            let reg = open(&config).await?;
-            match reg.verify_audit().await.map_err(|e| e.to_string())? {
-                VerifyOutcome::Ok { events, head } => {
-                    println!("audit log OK: {events} events, head {head}");
-                    Ok(0)
-                }
-                VerifyOutcome::Broken { seq, reason } => {
-                    println!("audit log BROKEN at event {seq}: {reason}");
-                    Ok(1)
-                }
-            }
-        }
+        Command::Audit { command } => audit::run(&config, command).await,
         Command::User {
             name,
             display_name,
             admin,
-        } => {
-            let reg = open(&config).await?;
-            let name = UserName::parse(name).map_err(|e| e.to_string())?;
-            reg.create_user(&Actor::system(), name.clone(), display_name, admin)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("user {name} created");
-            Ok(0)
-        }
-        Command::Token { user, label } => {
-            let reg = open(&config).await?;
-            let user = UserName::parse(user).map_err(|e| e.to_string())?;
-            let t = reg
-                .issue_token(&Actor::system(), &user, &label)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("{}", t.secret);
-            Ok(0)
-        }
+        } => users::add(&config, name, display_name, admin).await,
+        Command::Token { user, label } => users::token(&config, user, label).await,
     }
 }

@@ -1,0 +1,17 @@
+//! Pedigree's own JSON API, under one prefix (`/api/pedigree/v1/`): what MLflow's API has
+//! no words for (the audit trail, teams, grants, tokens, holder history). Errors share the
+//! MLflow front door's shape (`{"error_code", "message"}`, `crate::mlflow::error`), so a
+//! script handles both alike. Every request has passed the request shell (host, origin,
+//! credentials); JSON bodies only as JSON.
+use crate::state::AppState;
+use axum::Router;
+
+/// The prefix every route of this API sits under.
+pub const PREFIX: &str = "/api/pedigree/v1";
+
+pub fn router() -> Router<AppState> {
+    let api = Router::new()
+        .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
+        .method_not_allowed_fallback(crate::mlflow::method_not_allowed);
+    Router::new().nest(PREFIX, api)
+}
