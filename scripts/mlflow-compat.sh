@@ -224,7 +224,7 @@ run_client() {
     local db=()
     [ -z "$DATABASE_URL" ] || db=(--database-url "$DATABASE_URL")
     log "client $major: starting $BIN serve on 127.0.0.1:$port (data $DATA_DIR${DATABASE_URL:+, external database})"
-    RUST_LOG="${RUST_LOG:-info}" setsid "$BIN" serve --port "$port" --data "$DATA_DIR" "${db[@]}" \
+    RUST_LOG="${RUST_LOG:-info}" setsid "$BIN" serve --port "$port" --data "$DATA_DIR" "${db[@]}" "${SERVE_FLAGS[@]}" \
       </dev/null >"$server_log" 2>&1 &
     SERVER_PID=$!
   fi

@@ -3,7 +3,10 @@
 # served the way that matches MLflow's semantics:
 #
 #   pedigree serve --multi-production --allow-unowned-artifacts --allow-external-promotion \
-#     --external-artifact-roots '*'
+#     --external-artifact-roots '*' --no-review-gate
+#
+# (`--no-review-gate`: MLflow moves stages directly; the suite's anonymous client could not
+# open a transition request, let alone approve one.)
 #
 # (`*`: like MLflow, a client may create an experiment whose artifact location is in any
 # remote store, e.g. `s3://bucket/root`; it is recorded verbatim and never touched by the
@@ -36,7 +39,7 @@ start_server() {
   # the harness does not wait on our pipes.
   "$(cat "$state/bin")" serve --data "$state/data" --port "$(cat "$state/port")" \
     --multi-production --allow-unowned-artifacts --allow-external-promotion \
-    --external-artifact-roots '*' \
+    --external-artifact-roots '*' --no-review-gate \
     >>"$state/server.log" 2>&1 </dev/null &
   echo $! >"$state/pid"
   disown $! 2>/dev/null || true

@@ -1,6 +1,7 @@
 //! The audit log: the spine of governance. Every mutation appends exactly one event in the
 //! same transaction as the change; events are hash-chained so an edited or deleted row is
 //! detected by `verify`.
+use crate::access::TeamName;
 use crate::artifact::ArtifactPath;
 use crate::error::{Error, Result};
 use crate::names::{AliasName, ExperimentId, LoggedModelId, ModelName, RunId, UserName, Version};
@@ -166,6 +167,12 @@ actions! {
     ReviewComment => "review.comment",
     ReviewApply => "review.apply",
     ReviewSetPolicy => "review.set_policy",
+    RegisteredModelSetOwner => "registered_model.set_owner",
+    TeamCreate => "team.create",
+    TeamAddMember => "team.add_member",
+    TeamRemoveMember => "team.remove_member",
+    GrantSet => "grant.set",
+    GrantRevoke => "grant.revoke",
 }
 
 impl fmt::Display for Action {
@@ -202,6 +209,7 @@ pub enum Subject {
     Artifact(ArtifactPath),
     User(UserName),
     Token(i64),
+    Team(TeamName),
 }
 
 impl Subject {
@@ -228,6 +236,7 @@ impl fmt::Display for Subject {
             Subject::Artifact(p) => write!(f, "artifact:{p}"),
             Subject::User(u) => write!(f, "user:{u}"),
             Subject::Token(id) => write!(f, "token:{id}"),
+            Subject::Team(t) => write!(f, "team:{t}"),
         }
     }
 }
@@ -252,6 +261,7 @@ impl FromStr for Subject {
             "artifact" => Subject::Artifact(ArtifactPath::parse(key)?),
             "user" => Subject::User(UserName::parse(key)?),
             "token" => Subject::Token(key.parse().map_err(|_| bad())?),
+            "team" => Subject::Team(TeamName::parse(key)?),
             _ => return Err(bad()),
         })
     }
@@ -301,6 +311,7 @@ mod tests {
             Subject::Artifact(ArtifactPath::parse("1/abc/artifacts/model.pkl").unwrap()),
             Subject::User(UserName::parse("alice").unwrap()),
             Subject::Token(42),
+            Subject::Team(crate::access::TeamName::parse("fraud-team").unwrap()),
         ];
         for s in subjects {
             let text = s.to_string();

@@ -90,6 +90,14 @@ pub async fn load(reg: &Registry) -> Result<usize> {
         false,
     )
     .await?;
+    // Bob approves: his promotions of alice's versions are reviewed transitions.
+    reg.grant(
+        &system,
+        &crate::access::Principal::User(bob.user.clone()),
+        &crate::access::Scope::Global,
+        crate::access::Role::Approver,
+    )
+    .await?;
     reg.create_user(
         &system,
         UserName::parse("carol")?,

@@ -23,6 +23,8 @@ pub enum Entity {
     User,
     Token,
     TransitionRequest,
+    Team,
+    Grant,
     /// A row the store could not name (a bug if a caller sees it).
     Record,
 }
@@ -42,6 +44,8 @@ impl Entity {
             Entity::User => "user",
             Entity::Token => "token",
             Entity::TransitionRequest => "transition_request",
+            Entity::Team => "team",
+            Entity::Grant => "grant",
             Entity::Record => "record",
         }
     }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod names;
 pub mod time;
 
+pub mod access;
 pub mod artifact;
 pub mod audit;
 pub mod experiment;

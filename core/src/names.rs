@@ -20,7 +20,7 @@ fn has_control(s: &str) -> bool {
 
 /// Shared rules for names: non-empty, bounded, no control characters (a NUL would be a 5xx
 /// on PostgreSQL), no surrounding whitespace.
-fn check_name(what: &str, s: &str, max: usize) -> Result<()> {
+pub(crate) fn check_name(what: &str, s: &str, max: usize) -> Result<()> {
     if s.is_empty() {
         return Err(Error::invalid(format!("{what} must not be empty")));
     }
@@ -89,6 +89,8 @@ macro_rules! string_newtype {
         }
     };
 }
+
+pub(crate) use string_newtype;
 
 string_newtype!(
     /// A registered model's name. `/` and `@` are refused because `models:/name/Stage` and

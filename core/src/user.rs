@@ -16,7 +16,7 @@ impl Actor {
     /// The actor for changes the server makes on its own (migrations, demo loading).
     pub fn system() -> Self {
         Actor {
-            user: UserName::parse("system").expect("static name is valid"),
+            user: UserName::parse(SYSTEM).expect("static name is valid"),
         }
     }
     /// The actor of a request without credentials (`--require-auth` off).
@@ -28,6 +28,10 @@ impl Actor {
     pub fn name(&self) -> &str {
         self.user.as_str()
     }
+    /// Whether this is the server acting on its own (the CLI, migrations, the demo loader).
+    pub fn is_system(&self) -> bool {
+        self.user.as_str() == SYSTEM
+    }
     /// Whether this is the actor of a request without credentials (`--require-auth` off).
     pub fn is_anonymous(&self) -> bool {
         self.user.as_str() == ANONYMOUS
@@ -36,6 +40,8 @@ impl Actor {
 
 /// The name the server gives a request without credentials.
 pub const ANONYMOUS: &str = "anonymous";
+/// The name the server acts under on its own. Both names are reserved: no user has them.
+pub const SYSTEM: &str = "system";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {

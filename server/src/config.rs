@@ -1,6 +1,7 @@
 //! Typed, layered configuration: defaults → a TOML file → `PEDIGREE_*` environment →
 //! command-line flags. Secrets (the database URL's password) are redacted when printed.
 use crate::shell::hosts::HostPattern;
+use pedigree_core::access::{BaseRoles, Role};
 use pedigree_core::location::ExternalRoots;
 use pedigree_core::store::DatabaseUrl;
 use serde::Deserialize;
@@ -57,11 +58,14 @@ pub struct AuthConfig {
 /// url = "postgres://pedigree:secret@db/pedigree"
 /// [auth]
 /// require_auth = true
+/// default_role = "contributor"     # signed-in users without grants; or "none", "viewer"…
+/// anonymous_role = "contributor"   # requests without credentials: "none", "viewer", "contributor"
 /// [registry]
 /// single_production = true
 /// allow_unowned_artifacts = false
 /// allow_external_promotion = false
 /// external_artifact_roots = []   # e.g. ["s3://ml-bucket/experiments"], or ["*"]
+/// review_gate = true              # false: plain MLflow stage semantics (no review queue)
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +103,10 @@ pub struct DatabaseLayer {
 #[serde(deny_unknown_fields)]
 pub struct AuthLayer {
     pub require_auth: Option<bool>,
+    /// What a signed-in user without grants may do: a role or `none`.
+    pub default_role: Option<String>,
+    /// What a request without credentials may do: `none`, `viewer` or `contributor`.
+    pub anonymous_role: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -111,6 +119,8 @@ pub struct RegistryLayer {
     /// The stores a client may point a new experiment's artifact location into (see
     /// `pedigree_core::location`); none by default.
     pub external_artifact_roots: Option<Vec<String>>,
+    /// Whether entering a model's gated stages takes a reviewed transition request.
+    pub review_gate: Option<bool>,
 }
 
 impl Layer {
@@ -134,6 +144,8 @@ impl Layer {
             },
             auth: AuthLayer {
                 require_auth: over.auth.require_auth.or(self.auth.require_auth),
+                default_role: over.auth.default_role.or(self.auth.default_role),
+                anonymous_role: over.auth.anonymous_role.or(self.auth.anonymous_role),
             },
             registry: RegistryLayer {
                 single_production: over
@@ -152,6 +164,7 @@ impl Layer {
                     .registry
                     .external_artifact_roots
                     .or(self.registry.external_artifact_roots),
+                review_gate: over.registry.review_gate.or(self.registry.review_gate),
             },
         }
     }
@@ -170,6 +183,11 @@ impl Layer {
     pub fn database_url(mut self, url: &str) -> Result<Layer, String> {
         self.database.url = Some(DatabaseUrl::parse(url).map_err(|e| e.to_string())?);
         Ok(self)
+    }
+
+    pub fn review_gate(mut self, on: bool) -> Layer {
+        self.registry.review_gate = Some(on);
+        self
     }
 
     pub fn require_auth(mut self, on: bool) -> Layer {
@@ -192,7 +210,8 @@ impl Layer {
     /// `PEDIGREE_SITE_ROOT`, `PEDIGREE_MAX_BODY_BYTES`, `PEDIGREE_ALLOWED_HOSTS` (comma-separated),
     /// `PEDIGREE_REQUEST_TIMEOUT_SECS`, `PEDIGREE_REQUIRE_AUTH`,
     /// `PEDIGREE_SINGLE_PRODUCTION`, `PEDIGREE_ALLOW_UNOWNED_ARTIFACTS`,
-    /// `PEDIGREE_ALLOW_EXTERNAL_PROMOTION`, `PEDIGREE_EXTERNAL_ARTIFACT_ROOTS` (comma-separated).
+    /// `PEDIGREE_ALLOW_EXTERNAL_PROMOTION`, `PEDIGREE_EXTERNAL_ARTIFACT_ROOTS` (comma-separated),
+    /// `PEDIGREE_REVIEW_GATE`, `PEDIGREE_DEFAULT_ROLE`, `PEDIGREE_ANONYMOUS_ROLE`.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, String> {
         fn parse<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, String> {
             v.filter(|s| !s.is_empty())
@@ -229,6 +248,8 @@ impl Layer {
             database: DatabaseLayer { url },
             auth: AuthLayer {
                 require_auth: parse("PEDIGREE_REQUIRE_AUTH", get("PEDIGREE_REQUIRE_AUTH"))?,
+                default_role: get("PEDIGREE_DEFAULT_ROLE").filter(|s| !s.is_empty()),
+                anonymous_role: get("PEDIGREE_ANONYMOUS_ROLE").filter(|s| !s.is_empty()),
             },
             registry: RegistryLayer {
                 single_production: parse(
@@ -246,6 +267,7 @@ impl Layer {
                 external_artifact_roots: get("PEDIGREE_EXTERNAL_ARTIFACT_ROOTS")
                     .filter(|s| !s.trim().is_empty())
                     .map(|s| s.split(',').map(|r| r.trim().to_string()).collect()),
+                review_gate: parse("PEDIGREE_REVIEW_GATE", get("PEDIGREE_REVIEW_GATE"))?,
             },
         })
     }
@@ -275,6 +297,15 @@ impl Layer {
                 .filter(|r| !r.trim().is_empty()),
         )
         .map_err(|e| format!("external_artifact_roots: {e}"))?;
+        let role = |name: &str, v: Option<String>| {
+            v.map(|r| Role::parse_base(&r).map_err(|e| format!("{name}: {e}")))
+                .transpose()
+        };
+        let base_roles = BaseRoles::new(
+            role("default_role", self.auth.default_role)?.unwrap_or(Some(Role::Contributor)),
+            role("anonymous_role", self.auth.anonymous_role)?.unwrap_or(Some(Role::Contributor)),
+        )
+        .map_err(|e| format!("anonymous_role: {e}"))?;
         let timeout = self.server.request_timeout_secs.unwrap_or(60);
         if timeout == 0 {
             return Err("request_timeout_secs: must be at least 1".into());
@@ -297,6 +328,8 @@ impl Layer {
                 allow_unowned_artifacts: self.registry.allow_unowned_artifacts.unwrap_or(false),
                 allow_external_promotion: self.registry.allow_external_promotion.unwrap_or(false),
                 external_artifact_roots,
+                base_roles,
+                review_gate: self.registry.review_gate.unwrap_or(true),
             },
             data_dir,
         })
@@ -318,121 +351,4 @@ fn default_site_root() -> PathBuf {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn later_layers_win_and_defaults_fill_the_rest() {
-        let file: Layer = toml::from_str("[server]\nport = 4000\nhost = \"0.0.0.0\"\n").unwrap();
-        let env = Layer::from_env(|k| (k == "PEDIGREE_PORT").then(|| "5000".to_string())).unwrap();
-        let flags = Layer::default().data_dir("/tmp/x");
-        let c = Layer::default()
-            .merge(file)
-            .merge(env)
-            .merge(flags)
-            .resolve()
-            .unwrap();
-        assert_eq!(c.server.port, 5000);
-        assert_eq!(c.server.host.to_string(), "0.0.0.0");
-        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
-        assert!(c.database_url.expose().contains("/tmp/x/pedigree.db"));
-        assert!(!c.auth.require_auth);
-        assert!(c.registry.single_production_default);
-        assert!(!c.registry.allow_external_promotion);
-        let env = Layer::from_env(|k| {
-            (k == "PEDIGREE_ALLOW_EXTERNAL_PROMOTION").then(|| "true".to_string())
-        })
-        .unwrap();
-        assert!(env.resolve().unwrap().registry.allow_external_promotion);
-    }
-
-    #[test]
-    fn external_artifact_roots_come_from_every_layer_and_bad_ones_are_refused() {
-        assert!(Layer::default()
-            .resolve()
-            .unwrap()
-            .registry
-            .external_artifact_roots
-            .is_empty());
-        let env = Layer::from_env(|k| {
-            (k == "PEDIGREE_EXTERNAL_ARTIFACT_ROOTS").then(|| "s3://a, gs://b/p".to_string())
-        })
-        .unwrap();
-        let roots = env.resolve().unwrap().registry.external_artifact_roots;
-        let roots: Vec<&str> = roots.roots().iter().map(|r| r.as_str()).collect();
-        assert_eq!(roots, ["s3://a", "gs://b/p"]);
-        let file: Layer =
-            toml::from_str("[registry]\nexternal_artifact_roots = [\"*\"]\n").unwrap();
-        assert_eq!(
-            file.resolve()
-                .unwrap()
-                .registry
-                .external_artifact_roots
-                .roots()[0]
-                .as_str(),
-            "*"
-        );
-        for bad in ["/srv/mlruns", "file:///", "s3://b/x?q=1"] {
-            let file: Layer = toml::from_str(&format!(
-                "[registry]\nexternal_artifact_roots = [\"{bad}\"]\n"
-            ))
-            .unwrap();
-            let err = file.resolve().unwrap_err();
-            assert!(err.starts_with("external_artifact_roots"), "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn every_section_of_the_file_is_read() {
-        let layer: Layer = toml::from_str(
-            "data_dir = \"/d\"\n[server]\nmax_body_bytes = 10\n[database]\nurl = \"postgres://u:p@h/db\"\n\
-             [auth]\nrequire_auth = true\n[registry]\nsingle_production = false\nallow_unowned_artifacts = true\n\
-             allow_external_promotion = true\n",
-        )
-        .unwrap();
-        let c = layer.resolve().unwrap();
-        assert!(c.registry.allow_external_promotion);
-        assert_eq!(c.server.max_body_bytes, 10);
-        assert_eq!(c.database_url.expose(), "postgres://u:p@h/db");
-        assert!(c.auth.require_auth);
-        assert!(!c.registry.single_production_default);
-        assert!(c.registry.allow_unowned_artifacts);
-    }
-
-    #[test]
-    fn bad_env_values_are_refused_with_their_name() {
-        let err =
-            Layer::from_env(|k| (k == "PEDIGREE_PORT").then(|| "http".to_string())).unwrap_err();
-        assert!(err.contains("PEDIGREE_PORT"), "{err}");
-        let err = Layer::from_env(|k| (k == "PEDIGREE_DATABASE_URL").then(|| "mysql://x".into()))
-            .unwrap_err();
-        assert!(err.contains("PEDIGREE_DATABASE_URL"), "{err}");
-    }
-
-    #[test]
-    fn unknown_file_keys_are_refused_in_every_section() {
-        assert!(toml::from_str::<Layer>("prot = 1").is_err());
-        assert!(toml::from_str::<Layer>("[server]\nprot = 1").is_err());
-        assert!(toml::from_str::<Layer>("[database]\nuri = \"x\"").is_err());
-        assert!(toml::from_str::<Layer>("[database]\nurl = \"mysql://x\"").is_err());
-    }
-
-    #[test]
-    fn the_database_password_is_redacted_in_every_layer_and_the_config() {
-        let from_env = Layer::from_env(|k| {
-            (k == "PEDIGREE_DATABASE_URL").then(|| "postgres://u:hunter2@h/db".to_string())
-        })
-        .unwrap();
-        let from_file: Layer =
-            toml::from_str("[database]\nurl = \"postgres://u:hunter2@h/db\"").unwrap();
-        let from_flags = Layer::default()
-            .database_url("postgres://u:hunter2@h/db")
-            .unwrap();
-        for layer in [from_env, from_file, from_flags] {
-            assert!(!format!("{layer:?}").contains("hunter2"), "{layer:?}");
-            let c = layer.resolve().unwrap();
-            assert!(!format!("{c:?}").contains("hunter2"), "{c:?}");
-            assert_eq!(c.database_url.expose(), "postgres://u:hunter2@h/db");
-        }
-    }
-}
+mod tests;

@@ -115,7 +115,8 @@ impl Registry {
         let size = i64::try_from(info.size).map_err(|_| Error::invalid("artifact too large"))?;
         let mut w = self.begin(actor).await?;
         let before = artifacts::lock_digest(w.tx(), path).await?;
-        w.authorize(Action::ArtifactPut, Subject::Artifact(path.clone()))?;
+        w.authorize(Action::ArtifactPut, Subject::Artifact(path.clone()))
+            .await?;
         ensure_owner_exists(w.conn(), path, allow_unowned).await?;
         ensure_not_frozen(w.conn(), path, false).await?;
         artifacts::record_blob(w.conn(), &info.digest, size, now).await?;
@@ -187,7 +188,8 @@ impl Registry {
     /// Removes a file, or every file below a directory. Blobs stay until garbage collection.
     pub async fn delete_artifacts(&self, actor: &Actor, path: &ArtifactPath) -> Result<u64> {
         let mut w = self.begin(actor).await?;
-        w.authorize(Action::ArtifactDelete, Subject::Artifact(path.clone()))?;
+        w.authorize(Action::ArtifactDelete, Subject::Artifact(path.clone()))
+            .await?;
         ensure_not_frozen(w.conn(), path, true).await?;
         // `before` is how many files went: the delete itself locks and counts them, inside
         // this transaction, so the count is exact without a separate locking read.

@@ -66,7 +66,8 @@ impl Registry {
         let id = store::insert(w.conn(), &name, now)
             .await
             .map_err(|e| name_taken(e, &name))?;
-        w.authorize(Action::ExperimentCreate, Subject::Experiment(id))?;
+        w.authorize(Action::ExperimentCreate, Subject::Experiment(id))
+            .await?;
         // The artifact root is server-owned and derived from the id, unless the operator
         // lets clients name an external one (checked above).
         let root = match location {
@@ -138,7 +139,7 @@ impl Registry {
         } else {
             Action::ExperimentRestore
         };
-        w.authorize(action, Subject::Experiment(id))?;
+        w.authorize(action, Subject::Experiment(id)).await?;
         if before.lifecycle_stage == to {
             return Err(Error::FailedPrecondition(format!(
                 "Experiment {id} is already {}",
@@ -171,7 +172,8 @@ impl Registry {
     ) -> Result<()> {
         let mut w = self.begin(actor).await?;
         let before = lock(w.tx(), id).await?;
-        w.authorize(Action::ExperimentRename, Subject::Experiment(id))?;
+        w.authorize(Action::ExperimentRename, Subject::Experiment(id))
+            .await?;
         store::rename(w.conn(), id, &name, now_millis())
             .await
             .map_err(|e| name_taken(e, &name))?;
@@ -187,7 +189,8 @@ impl Registry {
     ) -> Result<()> {
         let mut w = self.begin(actor).await?;
         lock(w.tx(), id).await?;
-        w.authorize(Action::ExperimentSetTag, Subject::Experiment(id))?;
+        w.authorize(Action::ExperimentSetTag, Subject::Experiment(id))
+            .await?;
         KvTable::ExperimentTags
             .upsert(w.conn(), KvOwner::Int(id.get()), &tag)
             .await?;
@@ -211,7 +214,8 @@ impl Registry {
         let mut w = self.begin(actor).await?;
         // A missing experiment has no tags: the caller hears about the tag, as before.
         store::lock(w.tx(), id).await?.ok_or_else(tag_not_found)?;
-        w.authorize(Action::ExperimentDeleteTag, Subject::Experiment(id))?;
+        w.authorize(Action::ExperimentDeleteTag, Subject::Experiment(id))
+            .await?;
         if !KvTable::ExperimentTags
             .delete(w.conn(), KvOwner::Int(id.get()), key)
             .await?

@@ -105,7 +105,8 @@ impl Registry {
         let exp = crate::store::experiments::get(w.conn(), new.experiment_id)
             .await?
             .ok_or_else(|| super::experiments::experiment_not_found(new.experiment_id))?;
-        w.authorize(Action::LoggedModelCreate, Subject::LoggedModel(id.clone()))?;
+        w.authorize(Action::LoggedModelCreate, Subject::LoggedModel(id.clone()))
+            .await?;
         let source_run = match new.source_run_id.as_deref().filter(|r| !r.is_empty()) {
             Some(raw) => Some(super::version_source::run_ref(w.conn(), raw).await?),
             None => None,
@@ -179,7 +180,8 @@ impl Registry {
         w.authorize(
             Action::LoggedModelFinalize,
             Subject::LoggedModel(id.clone()),
-        )?;
+        )
+        .await?;
         let now = now_millis();
         store::set_status(w.conn(), id, status, now).await?;
         w.commit(before.status, status).await?;
@@ -199,7 +201,8 @@ impl Registry {
     ) -> Result<()> {
         let mut w = self.begin(actor).await?;
         lock(w.tx(), id).await?;
-        w.authorize(Action::LoggedModelSetTags, Subject::LoggedModel(id.clone()))?;
+        w.authorize(Action::LoggedModelSetTags, Subject::LoggedModel(id.clone()))
+            .await?;
         for t in tags {
             KvTable::LoggedModelTags
                 .upsert(w.conn(), KvOwner::Text(id.as_str()), t)
@@ -222,7 +225,8 @@ impl Registry {
         w.authorize(
             Action::LoggedModelLogParams,
             Subject::LoggedModel(id.clone()),
-        )?;
+        )
+        .await?;
         for p in params {
             KvTable::LoggedModelParams
                 .upsert(w.conn(), KvOwner::Text(id.as_str()), p)
@@ -248,7 +252,8 @@ impl Registry {
     pub async fn delete_logged_model(&self, actor: &Actor, id: &LoggedModelId) -> Result<()> {
         let mut w = self.begin(actor).await?;
         lock(w.tx(), id).await?;
-        w.authorize(Action::LoggedModelDelete, Subject::LoggedModel(id.clone()))?;
+        w.authorize(Action::LoggedModelDelete, Subject::LoggedModel(id.clone()))
+            .await?;
         store::mark_deleted(w.conn(), id, now_millis()).await?;
         w.commit((), ()).await?;
         Ok(())
@@ -265,7 +270,8 @@ impl Registry {
         w.authorize(
             Action::LoggedModelDeleteTag,
             Subject::LoggedModel(id.clone()),
-        )?;
+        )
+        .await?;
         if !KvTable::LoggedModelTags
             .delete(w.conn(), KvOwner::Text(id.as_str()), key)
             .await?
@@ -292,7 +298,8 @@ impl Registry {
         crate::store::runs::lock(w.tx(), run)
             .await?
             .ok_or_else(|| run_not_found(run))?;
-        w.authorize(Action::RunLogOutputs, Subject::Run(run.clone()))?;
+        w.authorize(Action::RunLogOutputs, Subject::Run(run.clone()))
+            .await?;
         for (id, step) in models {
             store::add_run_output(w.conn(), run, id, *step)
                 .await
@@ -322,7 +329,8 @@ impl Registry {
         // The same rule (and words) as every other run tag write.
         super::runs::lock_active(w.tx(), run).await?;
         // Recorded as the tag write it is, exactly as `set_run_tag` records one.
-        w.authorize(Action::RunLogBatch, Subject::Run(run.clone()))?;
+        w.authorize(Action::RunLogBatch, Subject::Run(run.clone()))
+            .await?;
         let tags = KvTable::RunTags
             .load(w.conn(), KvOwner::Text(run.as_str()))
             .await?;

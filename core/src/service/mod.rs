@@ -9,10 +9,12 @@ use crate::store::{DatabaseUrl, Store};
 use std::path::Path;
 use std::sync::Arc;
 
+pub mod access;
 pub mod artifacts;
 pub mod audit;
 pub(crate) mod cache;
 pub mod experiments;
+mod gate;
 pub mod logged_models;
 pub mod metrics;
 pub mod model_versions;
@@ -53,6 +55,12 @@ pub struct Settings {
     /// external location, recorded verbatim and never touched by the server). Empty by
     /// default: every experiment's artifact root is then server-owned.
     pub external_artifact_roots: crate::location::ExternalRoots,
+    /// What signed-in users without grants, and requests without credentials, may do.
+    pub base_roles: crate::access::BaseRoles,
+    /// Whether moving a version into a model's gated stages (default: Production) takes a
+    /// reviewed transition request. Off gives plain MLflow semantics: anyone with the
+    /// contributor role moves stages directly.
+    pub review_gate: bool,
 }
 
 impl Default for Settings {
@@ -62,6 +70,8 @@ impl Default for Settings {
             allow_unowned_artifacts: false,
             allow_external_promotion: false,
             external_artifact_roots: crate::location::ExternalRoots::default(),
+            base_roles: crate::access::BaseRoles::default(),
+            review_gate: true,
         }
     }
 }

@@ -6,12 +6,13 @@ use super::cache::Key as CacheKey;
 use super::version_source::resolve_source;
 use super::write::Write;
 use super::Registry;
+use crate::access::Role;
 use crate::audit::{Action, Subject};
 use crate::error::{Entity, Error, Result};
 use crate::model_version::{versions_to_archive, ModelVersion, NewModelVersion, Transition};
 use crate::names::{ModelName, Stage, Tag, Version};
 use crate::store::versions::{self, NewVersionRow, Which};
-use crate::store::{artifacts, models};
+use crate::store::{artifacts, models, reviews};
 use crate::time::now_millis;
 use crate::user::Actor;
 use serde_json::json;
@@ -37,7 +38,8 @@ impl Registry {
         w.authorize(
             Action::ModelVersionCreate,
             Subject::ModelVersion(new.name.clone(), version),
-        )?;
+        )
+        .await?;
         let resolved = resolve_source(
             w.conn(),
             &new.source,
@@ -201,10 +203,28 @@ impl Registry {
         let m = models::lock(w.tx(), name).await?;
         let target = versions::get(w.conn(), name, m.id, version).await?;
         let from = target.stage;
-        w.authorize(
+        // Into a gated stage: a review (`super::gate`). Out of one (a demotion): approvers.
+        let mut need = Role::Contributor;
+        // The server acting on its own (the demo loader, the CLI) is not reviewed.
+        if self.settings.review_gate && !actor.is_system() && from != to {
+            let gated = reviews::policy(w.conn(), m.id).await?.gated_stages;
+            if gated.contains(&to) {
+                let role = w.role(Some(name)).await?;
+                drop(w);
+                return self
+                    .gated_transition(actor, role, &target, to, archive_existing)
+                    .await;
+            }
+            if gated.contains(&from) {
+                need = Role::Approver;
+            }
+        }
+        w.authorize_as(
             Action::ModelVersionTransition,
             Subject::ModelVersion(name.clone(), version),
-        )?;
+            need,
+        )
+        .await?;
         let archived = self
             .move_stage(&mut w, &m, &target, to, archive_existing)
             .await?;
@@ -273,7 +293,8 @@ impl Registry {
         w.authorize(
             Action::ModelVersionUpdate,
             Subject::ModelVersion(name.clone(), version),
-        )?;
+        )
+        .await?;
         versions::set_description(w.conn(), m.id, version, &description, now_millis()).await?;
         w.commit(&before.description, &description).await?;
         self.get_model_version(name, version).await
@@ -292,7 +313,8 @@ impl Registry {
         w.authorize(
             Action::ModelVersionDelete,
             Subject::ModelVersion(name.clone(), version),
-        )?;
+        )
+        .await?;
         versions::delete(w.conn(), m.id, version).await?;
         // Deleting a version changes the model, as MLflow records it.
         models::touch(w.conn(), m.id, now_millis()).await?;
@@ -317,7 +339,8 @@ impl Registry {
         w.authorize(
             Action::ModelVersionSetTag,
             Subject::ModelVersion(name.clone(), version),
-        )?;
+        )
+        .await?;
         versions::set_tag(w.conn(), vid, &tag).await?;
         w.commit((), &tag).await?;
         Ok(())
@@ -336,7 +359,8 @@ impl Registry {
         w.authorize(
             Action::ModelVersionDeleteTag,
             Subject::ModelVersion(name.clone(), version),
-        )?;
+        )
+        .await?;
         // Dropping `w` on the error rolls back; nothing was changed anyway.
         if !versions::delete_tag(w.conn(), vid, key).await? {
             return Err(Error::not_found(

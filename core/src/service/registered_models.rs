@@ -27,7 +27,8 @@ impl Registry {
         w.authorize(
             Action::RegisteredModelCreate,
             Subject::RegisteredModel(name.clone()),
-        )?;
+        )
+        .await?;
         let id = models::insert(
             w.conn(),
             &name,
@@ -84,7 +85,8 @@ impl Registry {
         w.authorize(
             Action::RegisteredModelRename,
             Subject::RegisteredModel(name.clone()),
-        )?;
+        )
+        .await?;
         models::rename(w.conn(), m.id, &new_name, now_millis()).await?;
         w.commit(name, &new_name).await?;
         self.get_registered_model(&new_name).await
@@ -102,7 +104,8 @@ impl Registry {
         w.authorize(
             Action::RegisteredModelUpdate,
             Subject::RegisteredModel(name.clone()),
-        )?;
+        )
+        .await?;
         models::set_description(w.conn(), m.id, &description, now_millis()).await?;
         w.commit(&m.description, &description).await?;
         self.get_registered_model(name).await
@@ -121,7 +124,8 @@ impl Registry {
         w.authorize(
             Action::RegisteredModelSetPolicy,
             Subject::RegisteredModel(name.clone()),
-        )?;
+        )
+        .await?;
         models::set_single_production(w.conn(), name, m.id, single).await?;
         w.commit(
             json!({"single_production": m.single_production}),
@@ -139,7 +143,8 @@ impl Registry {
         w.authorize(
             Action::RegisteredModelDelete,
             Subject::RegisteredModel(name.clone()),
-        )?;
+        )
+        .await?;
         models::delete(w.conn(), m.id).await?;
         let versions: Vec<_> = before
             .latest_versions
@@ -168,7 +173,8 @@ impl Registry {
         w.authorize(
             Action::RegisteredModelSetTag,
             Subject::RegisteredModel(name.clone()),
-        )?;
+        )
+        .await?;
         models::set_tag(w.conn(), m.id, &tag).await?;
         models::touch(w.conn(), m.id, now_millis()).await?;
         w.commit((), &tag).await?;
@@ -186,7 +192,8 @@ impl Registry {
         w.authorize(
             Action::RegisteredModelDeleteTag,
             Subject::RegisteredModel(name.clone()),
-        )?;
+        )
+        .await?;
         // Dropping `w` on the error rolls back; nothing was changed anyway.
         if !models::delete_tag(w.conn(), m.id, key).await? {
             return Err(Error::not_found(
@@ -215,7 +222,8 @@ impl Registry {
         w.authorize(
             Action::AliasSet,
             Subject::Alias(name.clone(), alias.clone()),
-        )?;
+        )
+        .await?;
         aliases::set(w.conn(), m.id, &alias, version).await?;
         models::touch(w.conn(), m.id, now_millis()).await?;
         w.commit(before, version).await?;
@@ -236,7 +244,8 @@ impl Registry {
         w.authorize(
             Action::AliasDelete,
             Subject::Alias(name.clone(), alias.clone()),
-        )?;
+        )
+        .await?;
         aliases::delete(w.conn(), m.id, alias).await?;
         w.commit(before, ()).await?;
         Ok(())

@@ -100,7 +100,8 @@ impl Registry {
         w.authorize(
             Action::ReviewSetPolicy,
             Subject::RegisteredModel(name.clone()),
-        )?;
+        )
+        .await?;
         reviews::set_policy(w.conn(), m.id, &policy, now_millis()).await?;
         w.commit(&before, &policy).await?;
         Ok(policy)

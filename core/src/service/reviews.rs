@@ -54,15 +54,20 @@ fn require_named(actor: &Actor) -> Result<()> {
     Ok(())
 }
 
-/// Who may approve or reject a request: THE one place this is decided. For now, any
-/// authenticated (not anonymous) actor who is neither the requester nor the version's
-/// registrant (four eyes). Roles (a reviewer grant per model) replace the first condition
-/// in the next slice; four eyes stays.
-fn may_decide(actor: &Actor, req: &TransitionRequest, registrant: Option<&str>) -> Result<()> {
+/// Four eyes, THE one place it is decided: neither a request's requester nor the
+/// version's registrant may approve or reject it. (The approver role on the model is the
+/// write path's check, `crate::access`; an approver's own direct transition is the one
+/// request they may approve themselves, `own_request`, since its registrant is another.)
+fn may_decide(
+    actor: &Actor,
+    req: &TransitionRequest,
+    registrant: Option<&str>,
+    own_request: bool,
+) -> Result<()> {
     require_named(actor)?;
     let who = actor.name();
     let (name, version) = (&req.name, req.version);
-    if who == req.requested_by {
+    if who == req.requested_by && !own_request {
         return Err(Error::PermissionDenied(format!(
             "Four eyes: {who} requested this transition of {name}/{version} and cannot also approve or reject it."
         )));
@@ -119,7 +124,8 @@ impl Registry {
         w.authorize(
             Action::ReviewOpen,
             Subject::ModelVersion(name.clone(), version),
-        )?;
+        )
+        .await?;
         let id = reviews::insert(
             w.conn(),
             &NewRequestRow {
@@ -162,12 +168,25 @@ impl Registry {
         id: RequestId,
         comment: CommentText,
     ) -> Result<TransitionRequest> {
+        Ok(self.approve(actor, id, comment, false).await?.0)
+    }
+
+    /// Approves, as `approve_transition_request` says; `own_request` lets the requester
+    /// approve (an approver's direct transition, `super::gate`). Also answers the versions
+    /// archived when this approval applied the transition.
+    pub(super) async fn approve(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        comment: CommentText,
+        own_request: bool,
+    ) -> Result<(TransitionRequest, Option<Vec<Version>>)> {
         require_named(actor)?;
         let Locked { mut w, m, req } = self.lock_open(actor, id, "approved").await?;
         let target = versions::get(w.conn(), &req.name, m.id, req.version).await?;
-        may_decide(actor, &req, Some(&target.user_id))?;
+        may_decide(actor, &req, Some(&target.user_id), own_request)?;
         if req.approvals.iter().any(|a| a.approver == actor.name()) {
-            return Ok(req);
+            return Ok((req, None));
         }
         let applies = req.approvals.len() as i64 + 1 >= req.approvals_needed;
         let action = if applies {
@@ -176,7 +195,7 @@ impl Registry {
             Action::ReviewApprove
         };
         let subject = Subject::ModelVersion(req.name.clone(), req.version);
-        w.authorize(action, subject)?;
+        w.authorize(action, subject).await?;
         check_bound(&mut w, &req, &target).await?;
         let now = now_millis();
         reviews::add_approval(w.conn(), id, actor.name(), now).await?;
@@ -185,6 +204,7 @@ impl Registry {
         }
         let approvals = reviews::approvals(w.conn(), id).await?;
         let mut after = json!({"request_id": id, "approvals": approvals, "status": "open"});
+        let mut moved = None;
         if applies {
             let archived = self
                 .move_stage(
@@ -206,6 +226,7 @@ impl Registry {
             .await?;
             after = json!({"request_id": id, "approvals": approvals, "status": RequestStatus::Applied,
                            "stage": req.to_stage, "archived": archived});
+            moved = Some(archived);
         }
         let req = load_one(w.conn(), id).await?;
         w.commit(
@@ -213,7 +234,7 @@ impl Registry {
             after,
         )
         .await?;
-        Ok(req)
+        Ok((req, moved))
     }
 
     /// Rejects an open request, with a reason (required). Who may: as for approving.
@@ -234,7 +255,12 @@ impl Registry {
         let target = versions::load(w.conn(), &req.name, m.id, versions::Which::One(req.version))
             .await?
             .pop();
-        may_decide(actor, &req, target.as_ref().map(|v| v.user_id.as_str()))?;
+        may_decide(
+            actor,
+            &req,
+            target.as_ref().map(|v| v.user_id.as_str()),
+            false,
+        )?;
         self.decide(
             w,
             req,
@@ -289,7 +315,8 @@ impl Registry {
         w.authorize(
             Action::ReviewComment,
             Subject::ModelVersion(req.name.clone(), req.version),
-        )?;
+        )
+        .await?;
         reviews::add_comment(w.conn(), id, actor.name(), &body, now_millis()).await?;
         let req = load_one(w.conn(), id).await?;
         w.commit((), json!({"request_id": id, "comment": body}))
@@ -335,7 +362,8 @@ impl Registry {
         by: &str,
         comment: Option<&CommentText>,
     ) -> Result<TransitionRequest> {
-        w.authorize(action, Subject::ModelVersion(req.name.clone(), req.version))?;
+        w.authorize(action, Subject::ModelVersion(req.name.clone(), req.version))
+            .await?;
         reviews::decide(w.conn(), req.id, status, by, comment, now_millis()).await?;
         let after = load_one(w.conn(), req.id).await?;
         w.commit(

@@ -81,7 +81,8 @@ impl Registry {
         let start = new.start_time.unwrap_or_else(now_millis);
         let artifact_uri =
             crate::location::join_location(&exp.artifact_location, &format!("{run_id}/artifacts"));
-        w.authorize(Action::RunCreate, Subject::Run(run_id.clone()))?;
+        w.authorize(Action::RunCreate, Subject::Run(run_id.clone()))
+            .await?;
         store::insert(
             w.conn(),
             &store::NewRunRow {
@@ -182,7 +183,8 @@ impl Registry {
         // both land, and the audit event's `before` is what the update replaced.
         let mut w = self.begin(actor).await?;
         let before = lock_active(w.tx(), run_id).await?;
-        w.authorize(Action::RunUpdate, Subject::Run(run_id.clone()))?;
+        w.authorize(Action::RunUpdate, Subject::Run(run_id.clone()))
+            .await?;
         let status = status.unwrap_or(before.status);
         let end_time = end_time
             .or(before.end_time)
@@ -223,7 +225,7 @@ impl Registry {
         } else {
             Action::RunRestore
         };
-        w.authorize(action, Subject::Run(run_id.clone()))?;
+        w.authorize(action, Subject::Run(run_id.clone())).await?;
         let deleted_time = (to == LifecycleStage::Deleted).then(now_millis);
         store::set_lifecycle(w.conn(), run_id, to, deleted_time).await?;
         w.commit(before.lifecycle_stage, to).await?;
@@ -260,7 +262,8 @@ impl Registry {
         }
         let mut w = self.begin(actor).await?;
         lock_active(w.tx(), run_id).await?;
-        w.authorize(Action::RunLogBatch, Subject::Run(run_id.clone()))?;
+        w.authorize(Action::RunLogBatch, Subject::Run(run_id.clone()))
+            .await?;
         let backend = w.backend();
         let new_params = check_params(w.conn(), backend, run_id, params).await?;
         crate::store::metrics::insert_params(w.conn(), run_id, &new_params).await?;
@@ -286,7 +289,8 @@ impl Registry {
     pub async fn delete_run_tag(&self, actor: &Actor, run_id: &RunId, key: &str) -> Result<()> {
         let mut w = self.begin(actor).await?;
         lock_active(w.tx(), run_id).await?;
-        w.authorize(Action::RunDeleteTag, Subject::Run(run_id.clone()))?;
+        w.authorize(Action::RunDeleteTag, Subject::Run(run_id.clone()))
+            .await?;
         if !KvTable::RunTags
             .delete(w.conn(), KvOwner::Text(run_id.as_str()), key)
             .await?
@@ -312,7 +316,8 @@ impl Registry {
     ) -> Result<()> {
         let mut w = self.begin(actor).await?;
         let exp_id = lock_active(w.tx(), run_id).await?.experiment_id;
-        w.authorize(Action::RunLogInputs, Subject::Run(run_id.clone()))?;
+        w.authorize(Action::RunLogInputs, Subject::Run(run_id.clone()))
+            .await?;
         for input in inputs {
             store::add_input(w.conn(), run_id, exp_id, input).await?;
         }

@@ -41,7 +41,8 @@ impl Registry {
             created_at: now_millis(),
         };
         let mut w = self.begin(actor).await?;
-        w.authorize(Action::UserCreate, Subject::User(user.name.clone()))?;
+        w.authorize(Action::UserCreate, Subject::User(user.name.clone()))
+            .await?;
         store::insert(w.conn(), &user).await.map_err(|e| {
             or_exists(e, Entity::User, user.name.as_str(), || {
                 format!("User '{}' already exists.", user.name)
@@ -77,7 +78,8 @@ impl Registry {
         let user_id = store::lock(w.tx(), user)
             .await?
             .ok_or_else(|| user_not_found(user))?;
-        w.authorize(Action::TokenIssue, Subject::User(user.clone()))?;
+        w.authorize(Action::TokenIssue, Subject::User(user.clone()))
+            .await?;
         let id = store::insert_token(w.conn(), user_id, label, &token_hash(&secret), now_millis())
             .await?;
         w.commit((), json!({"token_id": id, "label": label}))
@@ -98,7 +100,8 @@ impl Registry {
                 format!("No active token with id {token_id}"),
             ));
         }
-        w.authorize(Action::TokenRevoke, Subject::Token(token_id))?;
+        w.authorize(Action::TokenRevoke, Subject::Token(token_id))
+            .await?;
         store::revoke_token(w.conn(), token_id, now_millis()).await?;
         w.commit((), ()).await?;
         Ok(())

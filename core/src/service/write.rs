@@ -5,8 +5,9 @@
 //!    with `FOR UPDATE` by the store's `lock` functions);
 //! 2. the service locks its aggregate and reads `before` through `Write::conn`, under
 //!    that lock, so nothing can change between the read and the write;
-//! 3. `Write::authorize` asks the registry's `Policy` whether this actor may do this
-//!    action to this subject, and remembers both;
+//! 3. `Write::authorize` checks, under the same transaction, that the actor's role on
+//!    the subject reaches what the action needs (`crate::access`), asks the registry's
+//!    `Policy` hook, and remembers both;
 //! 4. the service applies its rule and writes;
 //! 5. `Write::commit` appends the audit event for exactly the authorized action and
 //!    subject, with `before` and `after`, and its event-outbox row, then commits, and
@@ -14,6 +15,7 @@
 //!
 //! A write that skipped `authorize` cannot commit, and dropping a `Write` rolls back.
 use super::Registry;
+use crate::access::{self, BaseRoles, Role, Standing};
 use crate::audit::{Action, Subject};
 use crate::error::{Error, Result};
 use crate::policy::Policy;
@@ -28,6 +30,7 @@ pub(crate) struct Write<'a> {
     actor: &'a Actor,
     policy: &'a dyn Policy,
     cache: &'a super::cache::ReadCache,
+    base: BaseRoles,
     change: Option<(Action, Subject)>,
 }
 
@@ -39,6 +42,7 @@ impl Registry {
             actor,
             policy: self.policy.as_ref(),
             cache: &self.cache,
+            base: self.settings.base_roles,
             change: None,
         })
     }
@@ -57,16 +61,53 @@ impl Write<'_> {
         self.tx.backend()
     }
 
-    /// Step 3: refuses with the policy's reason, or remembers the change for the audit event.
-    pub fn authorize(&mut self, action: Action, subject: Subject) -> Result<()> {
+    /// Step 3: refuses when the actor's role falls short of what `action` needs
+    /// (`access::required`) or the policy hook says no; otherwise remembers the change for
+    /// the audit event.
+    pub async fn authorize(&mut self, action: Action, subject: Subject) -> Result<()> {
+        let need = access::required(action, &subject, self.actor.name());
+        self.authorize_as(action, subject, need).await
+    }
+
+    /// Step 3 for a change whose subject's state asks more than the action alone (a
+    /// version leaving a gated stage, a protected alias): `need` is at least what
+    /// `access::required` says.
+    pub async fn authorize_as(
+        &mut self,
+        action: Action,
+        subject: Subject,
+        need: Role,
+    ) -> Result<()> {
         if self.change.is_some() {
             return Err(Error::Internal(
                 "a write transaction authorizes exactly one change".into(),
             ));
         }
+        let need = need.max(access::required(action, &subject, self.actor.name()));
+        // Grants only ever add to the base role, so where the base role is enough and no
+        // model (which a team may own) is involved, nothing needs reading.
+        let base = if self.actor.is_anonymous() {
+            self.base.anonymous
+        } else {
+            self.base.signed_in
+        };
+        if self.actor.is_system() || subject.model().is_some() || base < Some(need) {
+            let standing = self.standing(subject.model()).await?;
+            standing.decide(&self.base, self.actor.name(), need, action, &subject)?;
+        }
         self.policy.authorize(self.actor, action, &subject)?;
         self.change = Some((action, subject));
         Ok(())
+    }
+
+    /// The actor's role on `model` (or on the registry), read in this transaction.
+    pub async fn role(&mut self, model: Option<&crate::names::ModelName>) -> Result<Option<Role>> {
+        let base = self.base;
+        Ok(self.standing(model).await?.role(&base))
+    }
+
+    async fn standing(&mut self, model: Option<&crate::names::ModelName>) -> Result<Standing> {
+        standing_of(self.tx.conn(), self.actor, model).await
     }
 
     /// Step 5: the audit event (and outbox row) for the authorized change, then commit.
@@ -91,4 +132,29 @@ impl Write<'_> {
         committed?;
         Ok(seq)
     }
+}
+
+/// An actor's standing on `model` (or the registry): the server itself stands everywhere;
+/// anyone else by what the store holds (an anonymous request holds no grants, but still
+/// meets a model's owning team).
+pub(crate) async fn standing_of(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    model: Option<&crate::names::ModelName>,
+) -> Result<Standing> {
+    if actor.is_system() {
+        return Ok(Standing {
+            system: true,
+            ..Standing::default()
+        });
+    }
+    let mut s = crate::store::access::standing(conn, actor.name(), model).await?;
+    if actor.is_anonymous() {
+        s = Standing {
+            anonymous: true,
+            model_owned: s.model_owned,
+            ..Standing::default()
+        };
+    }
+    Ok(s)
 }

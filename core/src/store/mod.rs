@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub mod access;
 pub mod artifacts;
 pub mod audit;
 pub mod bind;

@@ -1,5 +1,6 @@
 //! Store-test harness: every test runs on a fresh SQLite file and, when
 //! `PEDIGREE_TEST_PG_URL` names a PostgreSQL server, on a fresh PostgreSQL database too.
+use pedigree_core::access::{Principal, Role, Scope};
 use pedigree_core::service::Registry;
 use pedigree_core::store::{Backend, DatabaseUrl};
 use pedigree_core::user::Actor;
@@ -49,6 +50,47 @@ pub fn alice() -> Actor {
 }
 pub fn bob() -> Actor {
     Actor::new(UserName::parse("bob").unwrap())
+}
+
+/// The fixtures' registries move stages directly (plain MLflow semantics), so the stage
+/// rules are tested on their own; the governance suites turn the review gate back on.
+fn ungated(reg: Registry) -> Registry {
+    let settings = pedigree_core::service::Settings {
+        review_gate: false,
+        ..reg.settings()
+    };
+    reg.with_settings(settings)
+}
+
+/// The same registry with the review gate on (the server's default).
+pub fn gated(reg: &Registry) -> Registry {
+    let settings = pedigree_core::service::Settings {
+        review_gate: true,
+        ..reg.settings()
+    };
+    reg.clone().with_settings(settings)
+}
+
+/// A user `name` (created if new) holding `role` over the whole registry (none: only the
+/// base role), as an actor.
+pub async fn user_with(reg: &Registry, name: &str, role: Option<Role>) -> Actor {
+    let user = UserName::parse(name).unwrap();
+    if reg.get_user(&user).await.is_err() {
+        reg.create_user(&Actor::system(), user.clone(), String::new(), false)
+            .await
+            .unwrap();
+    }
+    if let Some(role) = role {
+        reg.grant(
+            &Actor::system(),
+            &Principal::User(user.clone()),
+            &Scope::Global,
+            role,
+        )
+        .await
+        .unwrap();
+    }
+    Actor::new(user)
 }
 
 /// A fresh run in the Default experiment, created by alice.
@@ -105,7 +147,7 @@ pub fn metric(key: &str, value: f64, step: i64) -> pedigree_core::run::Metric {
 async fn sqlite() -> TestRegistry {
     let dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::sqlite_in(dir.path());
-    let reg = Registry::open(&url, dir.path()).await.unwrap();
+    let reg = ungated(Registry::open(&url, dir.path()).await.unwrap());
     TestRegistry {
         reg,
         dir,
@@ -128,7 +170,7 @@ async fn postgres(admin: &str) -> TestRegistry {
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
     let url = DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let reg = Registry::open(&url, dir.path()).await.unwrap();
+    let reg = ungated(Registry::open(&url, dir.path()).await.unwrap());
     TestRegistry {
         reg,
         dir,

@@ -154,7 +154,7 @@ async fn external_versions_enter_staging_or_production_only_when_the_operator_al
             .unwrap();
         let open = t.reg.clone().with_settings(Settings {
             allow_external_promotion: true,
-            ..Settings::default()
+            ..t.reg.settings()
         });
         let moved = open
             .transition_stage(&bob(), &name, v(1), Stage::Production, false)

@@ -45,7 +45,7 @@ async fn external_experiment_locations_are_allowed_only_under_configured_roots()
         let reg = t.reg.clone().with_settings(Settings {
             external_artifact_roots: ExternalRoots::parse(["s3://bucket", "mysql://u:p@h:1/db"])
                 .unwrap(),
-            ..Settings::default()
+            ..t.reg.settings()
         });
         for outside in [
             "s3://bucket-other/x",

@@ -7,6 +7,7 @@ mod blob;
 mod cache;
 mod common;
 mod external;
+mod governance;
 mod locations;
 mod reviews;
 mod snapshot;

@@ -2,7 +2,10 @@
 //! audit events, four eyes keeps requesters and registrants from approving, approvals
 //! count distinct approvers, rejection and cancellation end a request, a changed artifact
 //! set blocks the apply, and concurrent decisions have exactly one outcome.
-use crate::common::{a_model, a_run, a_version, alice, bob, raw, registries, TestRegistry};
+use crate::common::{
+    a_model, a_run, a_version, alice, bob, raw, registries, user_with, TestRegistry,
+};
+use pedigree_core::access::Role;
 use pedigree_core::audit::Action;
 use pedigree_core::names::*;
 use pedigree_core::review::{CommentText, RequestStatus, ReviewPolicy, TransitionRequest};
@@ -28,8 +31,11 @@ fn v1() -> Version {
 }
 
 /// A model `name` with version 1 registered by alice from a run's `model` directory;
-/// answers the run.
+/// answers the run. Carol and dave are approvers; alice and bob contributors.
 async fn registered(reg: &Registry, name: &ModelName) -> RunId {
+    for approver in ["carol", "dave"] {
+        user_with(reg, approver, Some(Role::Approver)).await;
+    }
     let run = a_run(reg).await;
     a_model(reg, name).await;
     a_version(reg, name, &run).await;
@@ -172,7 +178,7 @@ async fn two_approvals_count_distinct_approvers() {
         let name = ModelName::parse("two").unwrap();
         registered(reg, &name).await;
         let policy = ReviewPolicy::new(vec![Stage::Production], 2).unwrap();
-        reg.set_review_policy(&alice(), &name, policy.clone())
+        reg.set_review_policy(&Actor::system(), &name, policy.clone())
             .await
             .unwrap();
         assert_eq!(reg.review_policy(&name).await.unwrap(), policy);

@@ -10,6 +10,7 @@ use pedigree_core::run::{Dataset, DatasetInput};
 use pedigree_core::service::runs::NewRun;
 use pedigree_core::service::Registry;
 use pedigree_core::store::Backend;
+use pedigree_core::user::Actor;
 use pedigree_core::Error;
 
 fn model(name: &str) -> ModelName {
@@ -166,7 +167,7 @@ async fn the_multi_production_policy_allows_several_and_cannot_be_reverted_while
         model_with_versions(&t.reg, "multi", 2).await;
         let name = model("multi");
         t.reg
-            .set_production_policy(&alice(), &name, false)
+            .set_production_policy(&Actor::system(), &name, false)
             .await
             .unwrap();
         t.reg
@@ -181,7 +182,7 @@ async fn the_multi_production_policy_allows_several_and_cannot_be_reverted_while
         assert!(tr.archived.is_empty());
         let err = t
             .reg
-            .set_production_policy(&alice(), &name, true)
+            .set_production_policy(&Actor::system(), &name, true)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::FailedPrecondition(_)), "{err:?}");
@@ -644,7 +645,7 @@ async fn operator_settings_choose_mlflows_multi_production_and_unowned_artifact_
             single_production_default: false,
             allow_unowned_artifacts: true,
             allow_external_promotion: false,
-            ..Settings::default()
+            ..t.reg.settings()
         });
         model_with_versions(&reg, "mlflow-like", 2).await;
         let name = model("mlflow-like");

@@ -3,6 +3,8 @@
 //! MLflow front door's shape (`{"error_code", "message"}`, `crate::mlflow::error`), so a
 //! script handles both alike. Every request has passed the request shell (host, origin,
 //! credentials); JSON bodies only as JSON.
+pub mod access;
+
 use crate::state::AppState;
 use axum::Router;
 
@@ -11,6 +13,7 @@ pub const PREFIX: &str = "/api/pedigree/v1";
 
 pub fn router() -> Router<AppState> {
     let api = Router::new()
+        .merge(access::routes())
         .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
         .method_not_allowed_fallback(crate::mlflow::method_not_allowed);
     Router::new().nest(PREFIX, api)

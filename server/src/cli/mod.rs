@@ -7,6 +7,7 @@ use pedigree_core::service::Registry;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+mod access;
 mod audit;
 mod users;
 
@@ -67,6 +68,16 @@ pub enum Command {
         /// loopback names with the port are always accepted.
         #[arg(long, value_delimiter = ',')]
         allowed_hosts: Option<Vec<String>>,
+        /// Move versions into gated stages directly (plain MLflow semantics), without the
+        /// review queue.
+        #[arg(long)]
+        no_review_gate: bool,
+        /// What signed-in users without grants may do: none, viewer, contributor, approver, admin.
+        #[arg(long)]
+        default_role: Option<String>,
+        /// What requests without credentials may do: none, viewer or contributor.
+        #[arg(long)]
+        anonymous_role: Option<String>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -92,6 +103,22 @@ pub enum Command {
         #[arg(long, default_value = "cli")]
         label: String,
     },
+    /// Teams: groups of users that grants and model ownership can name.
+    Team {
+        #[command(subcommand)]
+        command: access::TeamCommand,
+    },
+    /// Give a user or a team a role, over the whole registry or one model.
+    Grant(access::GrantArgs),
+    /// Take a grant back.
+    Revoke(access::RevokeArgs),
+    /// List grants (those covering one model with --model).
+    Grants {
+        #[arg(long)]
+        model: Option<String>,
+    },
+    /// Make a team the owner of a registered model (or, with --none, clear the owner).
+    Owner(access::OwnerArgs),
 }
 
 impl Cli {
@@ -137,6 +164,19 @@ impl Cli {
         flags.auth.require_auth = require_auth;
         flags.registry.single_production = single_production;
         flags.registry.allow_unowned_artifacts = allow_unowned_artifacts;
+        if let Command::Serve {
+            no_review_gate,
+            default_role,
+            anonymous_role,
+            ..
+        } = &self.command
+        {
+            if *no_review_gate {
+                flags.registry.review_gate = Some(false);
+            }
+            flags.auth.default_role = default_role.clone();
+            flags.auth.anonymous_role = anonymous_role.clone();
+        }
         if let Command::Serve {
             allow_external_promotion: true,
             ..
@@ -213,5 +253,10 @@ pub async fn run(cli: Cli) -> Result<i32, String> {
             admin,
         } => users::add(&config, name, display_name, admin).await,
         Command::Token { user, label } => users::token(&config, user, label).await,
+        Command::Team { command } => access::team(&config, command).await,
+        Command::Grant(args) => access::grant(&config, args).await,
+        Command::Revoke(args) => access::revoke(&config, args).await,
+        Command::Grants { model } => access::list(&config, model).await,
+        Command::Owner(args) => access::owner(&config, args).await,
     }
 }

@@ -48,6 +48,8 @@ pub async fn spawn_with(layer: Layer) -> Server {
     let config = Layer::default()
         .data_dir(dir.path())
         .port(0)
+        // Plain MLflow stage semantics unless a test turns the review gate on.
+        .review_gate(false)
         .merge(layer)
         .resolve()
         .unwrap();

@@ -7,6 +7,9 @@ use pedigree_core::user::Actor;
 use pedigree_core::UserName;
 use serde_json::{json, Value};
 
+/// The users these tests give the approver role (everyone else is a contributor).
+const APPROVERS: [&str; 2] = ["carol", "dave"];
+
 /// A user of that name and a token for them.
 async fn token(s: &Server, name: &str) -> String {
     let system = Actor::system();
@@ -15,6 +18,17 @@ async fn token(s: &Server, name: &str) -> String {
         .create_user(&system, user.clone(), String::new(), false)
         .await
         .unwrap();
+    if APPROVERS.contains(&name) {
+        s.registry
+            .grant(
+                &system,
+                &pedigree_core::access::Principal::User(user.clone()),
+                &pedigree_core::access::Scope::Global,
+                pedigree_core::access::Role::Approver,
+            )
+            .await
+            .unwrap();
+    }
     s.registry
         .issue_token(&system, &user, "test")
         .await

@@ -1,0 +1,120 @@
+//! Who may do what, on the native API: `GET /me` (the caller and their role, registry-wide
+//! or on `?model=`), `GET /teams`, `GET /grants?model=`, `POST /grants` (`{"user"|"team",
+//! "role", "model"?}`) and `POST /grants/revoke` (`{"user"|"team", "model"?}`). Changes are
+//! an admin's (`core`'s rule, `pedigree_core::access`).
+use crate::mlflow::error::{ApiError, ApiResult};
+use crate::mlflow::extract::{Body, QueryMap};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use pedigree_core::access::{Principal, Role, Scope, TeamName};
+use pedigree_core::user::Actor;
+use pedigree_core::{ModelName, UserName};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/teams", get(teams))
+        .route("/grants", get(grants).post(grant))
+        .route("/grants/revoke", post(revoke))
+}
+
+fn model(m: Option<String>) -> ApiResult<Option<ModelName>> {
+    Ok(m.map(ModelName::parse).transpose()?)
+}
+
+/// The optional `?model=`; any other parameter is a 400 naming it.
+fn model_param(q: &QueryMap) -> ApiResult<Option<ModelName>> {
+    if let Some((k, _)) = q.0.iter().find(|(k, _)| k != "model") {
+        return Err(ApiError::invalid(format!("Unknown parameter '{k}'")));
+    }
+    model(q.get("model").map(str::to_string))
+}
+
+async fn me(
+    State(st): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
+    let m = model_param(&q)?;
+    let role = st.reg.role_of(&actor, m.as_ref()).await?;
+    Ok(Json(json!({
+        "user": actor.name(),
+        "anonymous": actor.is_anonymous(),
+        "model": m,
+        "role": role,
+    })))
+}
+
+async fn teams(
+    State(st): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<Json<Value>> {
+    st.reg.may_read(&actor, None).await?;
+    Ok(Json(json!({ "teams": st.reg.teams().await? })))
+}
+
+async fn grants(
+    State(st): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
+    let m = model_param(&q)?;
+    st.reg.may_read(&actor, m.as_ref()).await?;
+    Ok(Json(json!({ "grants": st.reg.grants(m.as_ref()).await? })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantBody {
+    user: Option<String>,
+    team: Option<String>,
+    role: Option<String>,
+    model: Option<String>,
+}
+
+impl GrantBody {
+    fn target(&self) -> ApiResult<(Principal, Scope)> {
+        let principal = match (&self.user, &self.team) {
+            (Some(u), None) => Principal::User(UserName::parse(u.as_str())?),
+            (None, Some(t)) => Principal::Team(TeamName::parse(t.as_str())?),
+            _ => return Err(ApiError::invalid("Name exactly one of 'user' or 'team'")),
+        };
+        let scope = match model(self.model.clone())? {
+            Some(m) => Scope::Model(m),
+            None => Scope::Global,
+        };
+        Ok((principal, scope))
+    }
+}
+
+async fn grant(
+    State(st): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Body(body): Body<GrantBody>,
+) -> ApiResult<Json<Value>> {
+    let (principal, scope) = body.target()?;
+    let role: Role = body
+        .role
+        .as_deref()
+        .ok_or_else(|| ApiError::invalid("Missing value for required parameter 'role'"))?
+        .parse()?;
+    let g = st.reg.grant(&actor, &principal, &scope, role).await?;
+    Ok(Json(json!({ "grant": g })))
+}
+
+async fn revoke(
+    State(st): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Body(body): Body<GrantBody>,
+) -> ApiResult<Json<Value>> {
+    if body.role.is_some() {
+        return Err(ApiError::invalid("A revoke takes no 'role'"));
+    }
+    let (principal, scope) = body.target()?;
+    st.reg.revoke_grant(&actor, &principal, &scope).await?;
+    Ok(Json(json!({})))
+}
