@@ -166,21 +166,28 @@ pedigree() {
 
 TOTAL_PASSED=0
 TOTAL_FAILED=0
-USER_CREATED=0
+MADE_USERS=""
 SUMMARY=()
 
-# run_client MAJOR: start a server, run the workflow with the MLflow MAJOR client, stop it.
+# run_client MAJOR [SUITE]: start a server, run tests/mlflow/SUITE.py (default: workflow)
+# with the MLflow MAJOR client, stop it. `workflow` runs with --no-review-gate (the plain
+# MLflow semantics it checks, alice promoting her own versions); `governed` runs with the
+# review gate on and a second user, bob, an approver.
 run_client() {
-  local major="$1"
+  local major="$1" suite="${2:-workflow}"
+  local -a SERVE_FLAGS=(--no-review-gate)
+  [ "$suite" = workflow ] || SERVE_FLAGS=()
   local py="$VENV_DIR/mlflow-$major/bin/python"
   local port server_log test_log t0 rc=0
   local -a client_env=()
   # Functions called from an `if` run without errexit: every step checks itself.
   t0="$(now)"
   port="$(free_port)"
-  server_log="$WORK/server-$major.log"
-  test_log="$WORK/pytest-$major.log"
-  local junit="${JUNIT_DIR:-$WORK}/mlflow-$major.xml"
+  local label="$major"
+  [ "$suite" = workflow ] || label="$major-$suite"
+  server_log="$WORK/server-$label.log"
+  test_log="$WORK/pytest-$label.log"
+  local junit="${JUNIT_DIR:-$WORK}/mlflow-$label.xml"
   rm -f "$junit"
 
   if [ "$MLFLOW_SERVER" = 1 ]; then
@@ -195,18 +202,28 @@ run_client() {
     SERVER_PID=$!
   else
     if [ -z "$DATABASE_URL" ]; then
-      DATA_DIR="$WORK/data-$major"
+      DATA_DIR="$WORK/data-$label"
     else
       DATA_DIR="$WORK/data"
     fi
     mkdir -p "$DATA_DIR"
-    if [ -z "$DATABASE_URL" ] || [ "$USER_CREATED" = 0 ]; then
-      if ! pedigree user alice >"$WORK/user-$major.log" 2>&1; then
+    # On SQLite every run has its own data directory; a shared database keeps its users.
+    [ -n "$DATABASE_URL" ] || MADE_USERS=""
+    if [[ " $MADE_USERS " != *" alice "* ]]; then
+      if ! pedigree user alice >"$WORK/user-$label.log" 2>&1; then
         log "client $major: 'pedigree user alice' failed:"
-        cat "$WORK/user-$major.log" >&2
+        cat "$WORK/user-$label.log" >&2
         return 1
       fi
-      USER_CREATED=1
+      MADE_USERS="$MADE_USERS alice"
+    fi
+    if [ "$suite" = governed ] && [[ " $MADE_USERS " != *" bob "* ]]; then
+      if ! { pedigree user bob && pedigree grant approver --user bob; } >"$WORK/bob-$label.log" 2>&1; then
+        log "client $major: creating the approver bob failed:"
+        cat "$WORK/bob-$label.log" >&2
+        return 1
+      fi
+      MADE_USERS="$MADE_USERS bob"
     fi
     local token
     if ! token="$(pedigree token --user alice 2>"$WORK/token-$major.log")"; then
@@ -216,7 +233,12 @@ run_client() {
     fi
     token="$(tr -d '[:space:]' <<<"$token")"
     [ -n "$token" ] || { log "client $major: 'pedigree token' printed no secret"; return 1; }
-    if [ "$major" = 3 ]; then
+    if [ "$suite" = governed ]; then
+      local bob_token
+      bob_token="$(pedigree token --user bob 2>>"$WORK/token-$label.log" | tr -d '[:space:]')"
+      [ -n "$bob_token" ] || { log "client $major: no token for bob"; return 1; }
+      client_env=(PEDIGREE_ALICE_TOKEN="$token" PEDIGREE_BOB_TOKEN="$bob_token")
+    elif [ "$major" = 3 ]; then
       client_env=(MLFLOW_TRACKING_TOKEN="$token")
     else
       client_env=(MLFLOW_TRACKING_USERNAME=alice MLFLOW_TRACKING_PASSWORD="$token")
@@ -236,7 +258,7 @@ run_client() {
 
   local client_version
   client_version="$("$py" -c 'from importlib.metadata import version; print(version("mlflow"))')"
-  log "client $major: running tests/mlflow/workflow.py with mlflow $client_version"
+  log "client $major: running tests/mlflow/$suite.py with mlflow $client_version"
   env "${client_env[@]}" \
     MLFLOW_TRACKING_URI="http://127.0.0.1:$port" \
     MLFLOW_HTTP_REQUEST_MAX_RETRIES=0 \
@@ -245,7 +267,7 @@ run_client() {
     PYTHONDONTWRITEBYTECODE=1 \
     "$py" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning \
     --junitxml "$junit" -o junit_family=xunit2 \
-    tests/mlflow/workflow.py </dev/null 2>&1 | tee "$test_log" || rc=$?
+    "tests/mlflow/$suite.py" </dev/null 2>&1 | tee "$test_log" || rc=$?
   local t_stop
   t_stop="$(now)"
   stop_server
@@ -265,21 +287,28 @@ run_client() {
   fi
   TOTAL_PASSED=$((TOTAL_PASSED + passed))
   TOTAL_FAILED=$((TOTAL_FAILED + failed))
-  SUMMARY+=("client $major: $passed passed, $failed failed (pytest exit $rc) in $(elapsed "$t0") s")
+  SUMMARY+=("client $label: $passed passed, $failed failed (pytest exit $rc) in $(elapsed "$t0") s")
   log "${SUMMARY[-1]}"
   [ "$rc" = 0 ]
 }
 
 STATUS=0
+SUITES=(workflow)
+# The review gate is Pedigree's: a real MLflow server has none to test.
+[ "$MLFLOW_SERVER" = 1 ] || SUITES+=(governed)
 for major in 3 2; do
-  if ! run_client "$major"; then
-    STATUS=1
-    # A server that never came up ran no test: count it as a failure.
-    if [ "${#SUMMARY[@]}" -eq 0 ] || [[ "${SUMMARY[-1]}" != "client $major:"* ]]; then
-      TOTAL_FAILED=$((TOTAL_FAILED + 1))
-      SUMMARY+=("client $major: server or credentials failed, no test ran")
+  for suite in "${SUITES[@]}"; do
+    label="$major"
+    [ "$suite" = workflow ] || label="$major-$suite"
+    if ! run_client "$major" "$suite"; then
+      STATUS=1
+      # A server that never came up ran no test: count it as a failure.
+      if [ "${#SUMMARY[@]}" -eq 0 ] || [[ "${SUMMARY[-1]}" != "client $label:"* ]]; then
+        TOTAL_FAILED=$((TOTAL_FAILED + 1))
+        SUMMARY+=("client $label: server or credentials failed, no test ran")
+      fi
     fi
-  fi
+  done
 done
 
 for s in "${SUMMARY[@]}"; do log "$s"; done

@@ -3,7 +3,7 @@
 //! its approvals and comments, its status, and a model's review policy. The rules that
 //! decide over them live in `service::reviews`; the SQL in `store::reviews`.
 use crate::error::{Error, Result};
-use crate::names::{ModelName, Stage, Version};
+use crate::names::{AliasName, ModelName, Stage, Version};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -219,6 +219,9 @@ pub struct TransitionRequest {
 pub struct ReviewPolicy {
     pub gated_stages: Vec<Stage>,
     pub approvals_needed: i64,
+    /// The alias that an applied promotion to Production moves to the new version (the
+    /// model's production alias); `None`: no alias moves.
+    pub production_alias: Option<AliasName>,
 }
 
 impl Default for ReviewPolicy {
@@ -226,8 +229,14 @@ impl Default for ReviewPolicy {
         ReviewPolicy {
             gated_stages: vec![Stage::Production],
             approvals_needed: 1,
+            production_alias: Some(default_production_alias()),
         }
     }
+}
+
+/// `champion`: the alias serving code loads (`models:/name@champion`).
+pub fn default_production_alias() -> AliasName {
+    AliasName::parse("champion").expect("static alias is valid")
 }
 
 impl ReviewPolicy {
@@ -243,6 +252,7 @@ impl ReviewPolicy {
         Ok(ReviewPolicy {
             gated_stages,
             approvals_needed,
+            production_alias: Some(default_production_alias()),
         })
     }
 

@@ -32,3 +32,6 @@ CREATE INDEX grants_team ON grants(team_id);
 CREATE INDEX grants_model ON grants(model_id);
 
 ALTER TABLE registered_models ADD COLUMN owner_team_id BIGINT REFERENCES teams(id) ON DELETE SET NULL;
+
+-- The alias an applied promotion to Production moves to the new version (NULL: none).
+ALTER TABLE review_policies ADD COLUMN production_alias TEXT DEFAULT 'champion';

@@ -19,6 +19,7 @@ use crate::error::{Entity, Error, Result};
 use crate::model_version::ModelVersion;
 use crate::names::{ModelName, Stage, Version};
 use crate::review::{CommentText, RequestId, RequestStatus, TransitionRequest};
+use crate::store::models::aliases;
 use crate::store::models::{self, LockedModel};
 use crate::store::reviews::{self, NewRequestRow};
 use crate::store::{or_exists, versions};
@@ -215,6 +216,14 @@ impl Registry {
                     req.archive_existing_versions,
                 )
                 .await?;
+            // The model's production alias follows an applied promotion to Production.
+            let mut alias = None;
+            if req.to_stage == Stage::Production {
+                if let Some(a) = reviews::policy(w.conn(), m.id).await?.production_alias {
+                    aliases::set(w.conn(), m.id, &a, req.version).await?;
+                    alias = Some(a);
+                }
+            }
             reviews::decide(
                 w.conn(),
                 id,
@@ -225,7 +234,7 @@ impl Registry {
             )
             .await?;
             after = json!({"request_id": id, "approvals": approvals, "status": RequestStatus::Applied,
-                           "stage": req.to_stage, "archived": archived});
+                           "stage": req.to_stage, "archived": archived, "alias": alias});
             moved = Some(archived);
         }
         let req = load_one(w.conn(), id).await?;

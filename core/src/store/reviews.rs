@@ -4,6 +4,7 @@
 //! review policy.
 use super::bind::Flag;
 use crate::error::Result;
+use crate::names::AliasName;
 use crate::names::{ModelName, Stage, Version};
 use crate::review::{
     Approval, CommentText, RequestComment, RequestId, RequestStatus, ReviewPolicy,
@@ -356,12 +357,13 @@ pub async fn decide(
 struct PolicyRow {
     gated_stages: String,
     approvals_needed: i64,
+    production_alias: Option<AliasName>,
 }
 
 /// A model's review policy; the defaults when it has none.
 pub async fn policy(conn: &mut AnyConnection, model_id: i64) -> Result<ReviewPolicy> {
     let row: Option<PolicyRow> = sqlx::query_as(
-        "SELECT gated_stages, approvals_needed FROM review_policies WHERE model_id = $1",
+        "SELECT gated_stages, approvals_needed, production_alias FROM review_policies WHERE model_id = $1",
     )
     .bind(model_id)
     .fetch_optional(conn)
@@ -374,6 +376,7 @@ pub async fn policy(conn: &mut AnyConnection, model_id: i64) -> Result<ReviewPol
                 "gated stages",
             )?,
             approvals_needed: r.approvals_needed,
+            production_alias: r.production_alias,
         }),
     }
 }
@@ -386,13 +389,15 @@ pub async fn set_policy(
     now: Millis,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO review_policies (model_id, gated_stages, approvals_needed, updated_at) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO review_policies (model_id, gated_stages, approvals_needed, production_alias, updated_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (model_id) DO UPDATE SET gated_stages = excluded.gated_stages, \
-         approvals_needed = excluded.approvals_needed, updated_at = excluded.updated_at",
+         approvals_needed = excluded.approvals_needed, production_alias = excluded.production_alias, \
+         updated_at = excluded.updated_at",
     )
     .bind(model_id)
     .bind(p.gated_text())
     .bind(p.approvals_needed)
+    .bind(p.production_alias.as_ref())
     .bind(now)
     .execute(conn)
     .await?;

@@ -309,6 +309,9 @@ async fn a_direct_transition_is_a_request_for_contributors_and_an_approval_for_a
         let req = reg.get_transition_request(id).await.unwrap();
         assert_eq!(req.status, RequestStatus::Applied);
         assert_eq!(req.approvals[0].approver, "ada");
+        // The production alias followed the applied promotion.
+        let champion = AliasName::parse("champion").unwrap();
+        assert_eq!(reg.resolve_alias(f, &champion).await.unwrap(), v(1));
         // Two approvals needed: the first approver's call counts, the second applies.
         reg.set_review_policy(
             &w.root,
@@ -330,6 +333,7 @@ async fn a_direct_transition_is_a_request_for_contributors_and_an_approval_for_a
         assert_eq!(moved.version.stage, Stage::Production);
         // Single Production: v1 was archived by the apply.
         assert_eq!(stage(reg, f, v(1)).await, Stage::Archived);
+        assert_eq!(reg.resolve_alias(f, &champion).await.unwrap(), v(2));
         // An approver who registered the version: their call is a request, not an approval.
         let own = reg
             .create_model_version(
