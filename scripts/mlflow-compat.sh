@@ -201,16 +201,16 @@ run_client() {
     fi
     mkdir -p "$DATA_DIR"
     if [ -z "$DATABASE_URL" ] || [ "$USER_CREATED" = 0 ]; then
-      if ! pedigree user alice >"$WORK/user-$major.log" 2>&1; then
-        log "client $major: 'pedigree user alice' failed:"
+      if ! pedigree user add alice >"$WORK/user-$major.log" 2>&1; then
+        log "client $major: 'pedigree user add alice' failed:"
         cat "$WORK/user-$major.log" >&2
         return 1
       fi
       USER_CREATED=1
     fi
     local token
-    if ! token="$(pedigree token --user alice 2>"$WORK/token-$major.log")"; then
-      log "client $major: 'pedigree token --user alice' failed:"
+    if ! token="$(pedigree token create --user alice 2>"$WORK/token-$major.log")"; then
+      log "client $major: 'pedigree token create --user alice' failed:"
       cat "$WORK/token-$major.log" >&2
       return 1
     fi
