@@ -3,6 +3,7 @@
 use crate::shell::hosts::HostPattern;
 use pedigree_core::location::ExternalRoots;
 use pedigree_core::store::DatabaseUrl;
+use pedigree_core::user::Password;
 use serde::Deserialize;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,11 @@ pub struct ServerConfig {
 pub struct AuthConfig {
     /// Refuse API requests without credentials (otherwise they act as `anonymous`).
     pub require_auth: bool,
+    /// The administrator startup creates when there is none (`admin` by default).
+    pub bootstrap_admin: pedigree_core::UserName,
+    /// Its password; without one, startup generates a one-time password. Redacted in
+    /// `Debug`.
+    pub bootstrap_admin_password: Option<Password>,
 }
 
 /// One layer: every field optional, so layers can be merged; the TOML file's shape.
@@ -57,6 +63,8 @@ pub struct AuthConfig {
 /// url = "postgres://pedigree:secret@db/pedigree"
 /// [auth]
 /// require_auth = true
+/// bootstrap_admin = "admin"           # created at startup when no administrator exists
+/// bootstrap_admin_password = "…"      # without it, a one-time password is generated
 /// [registry]
 /// single_production = true
 /// allow_unowned_artifacts = false
@@ -99,6 +107,8 @@ pub struct DatabaseLayer {
 #[serde(deny_unknown_fields)]
 pub struct AuthLayer {
     pub require_auth: Option<bool>,
+    pub bootstrap_admin: Option<String>,
+    pub bootstrap_admin_password: Option<Password>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -134,6 +144,11 @@ impl Layer {
             },
             auth: AuthLayer {
                 require_auth: over.auth.require_auth.or(self.auth.require_auth),
+                bootstrap_admin: over.auth.bootstrap_admin.or(self.auth.bootstrap_admin),
+                bootstrap_admin_password: over
+                    .auth
+                    .bootstrap_admin_password
+                    .or(self.auth.bootstrap_admin_password),
             },
             registry: RegistryLayer {
                 single_production: over
@@ -177,6 +192,13 @@ impl Layer {
         self
     }
 
+    /// The first administrator's name and password (see `AuthConfig`).
+    pub fn bootstrap_admin(mut self, name: &str, password: &str) -> Layer {
+        self.auth.bootstrap_admin = Some(name.to_string());
+        self.auth.bootstrap_admin_password = Some(Password::new(password));
+        self
+    }
+
     pub fn allowed_hosts(mut self, hosts: &[&str]) -> Layer {
         self.server.allowed_hosts = Some(hosts.iter().map(|h| h.to_string()).collect());
         self
@@ -190,7 +212,8 @@ impl Layer {
 
     /// `PEDIGREE_DATA`, `PEDIGREE_HOST`, `PEDIGREE_PORT`, `PEDIGREE_DATABASE_URL`,
     /// `PEDIGREE_SITE_ROOT`, `PEDIGREE_MAX_BODY_BYTES`, `PEDIGREE_ALLOWED_HOSTS` (comma-separated),
-    /// `PEDIGREE_REQUEST_TIMEOUT_SECS`, `PEDIGREE_REQUIRE_AUTH`,
+    /// `PEDIGREE_REQUEST_TIMEOUT_SECS`, `PEDIGREE_REQUIRE_AUTH`, `PEDIGREE_BOOTSTRAP_ADMIN`,
+    /// `PEDIGREE_BOOTSTRAP_ADMIN_PASSWORD`,
     /// `PEDIGREE_SINGLE_PRODUCTION`, `PEDIGREE_ALLOW_UNOWNED_ARTIFACTS`,
     /// `PEDIGREE_ALLOW_EXTERNAL_PROMOTION`, `PEDIGREE_EXTERNAL_ARTIFACT_ROOTS` (comma-separated).
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, String> {
@@ -229,6 +252,10 @@ impl Layer {
             database: DatabaseLayer { url },
             auth: AuthLayer {
                 require_auth: parse("PEDIGREE_REQUIRE_AUTH", get("PEDIGREE_REQUIRE_AUTH"))?,
+                bootstrap_admin: get("PEDIGREE_BOOTSTRAP_ADMIN").filter(|s| !s.is_empty()),
+                bootstrap_admin_password: get("PEDIGREE_BOOTSTRAP_ADMIN_PASSWORD")
+                    .filter(|s| !s.is_empty())
+                    .map(Password::new),
             },
             registry: RegistryLayer {
                 single_production: parse(
@@ -275,6 +302,9 @@ impl Layer {
                 .filter(|r| !r.trim().is_empty()),
         )
         .map_err(|e| format!("external_artifact_roots: {e}"))?;
+        let bootstrap_admin =
+            pedigree_core::UserName::parse(self.auth.bootstrap_admin.as_deref().unwrap_or("admin"))
+                .map_err(|e| format!("bootstrap_admin: {e}"))?;
         let timeout = self.server.request_timeout_secs.unwrap_or(60);
         if timeout == 0 {
             return Err("request_timeout_secs: must be at least 1".into());
@@ -291,6 +321,8 @@ impl Layer {
             database_url,
             auth: AuthConfig {
                 require_auth: self.auth.require_auth.unwrap_or(false),
+                bootstrap_admin,
+                bootstrap_admin_password: self.auth.bootstrap_admin_password,
             },
             registry: pedigree_core::service::Settings {
                 single_production_default: self.registry.single_production.unwrap_or(true),
