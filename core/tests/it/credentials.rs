@@ -435,3 +435,39 @@ async fn the_first_administrator_is_created_once_even_by_two_servers_at_once() {
         other.close().await;
     }
 }
+
+/// The decision waits for the bootstrap lock: while another server (here, the test's own
+/// transaction) holds it and creates an administrator, startup neither races ahead nor
+/// creates a second one. PostgreSQL only: SQLite's `BEGIN IMMEDIATE` is the lock there.
+#[tokio::test]
+async fn the_first_administrator_decision_waits_for_the_bootstrap_lock() {
+    for t in registries().await {
+        if t.backend != Backend::Postgres {
+            continue;
+        }
+        use sqlx::{Connection, Executor};
+        let mut other = connect(&t).await;
+        let mut tx = other.begin().await.unwrap();
+        tx.execute("SELECT id FROM credential_bootstrap WHERE id = 1 FOR UPDATE")
+            .await
+            .unwrap();
+        let reg = t.reg.clone();
+        let mut pending =
+            tokio::spawn(async move { reg.bootstrap_admin(&name("admin"), None).await });
+        // Not a readiness wait: the call must still be blocked after this long.
+        let raced = tokio::time::timeout(std::time::Duration::from_millis(500), &mut pending).await;
+        assert!(raced.is_err(), "decided without the lock: {raced:?}");
+        tx.execute(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO users (name, is_admin, created_at) VALUES ('root', TRUE, {})",
+            now_millis()
+        )))
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            pending.await.unwrap().unwrap().is_none(),
+            "a second administrator"
+        );
+        assert_eq!(scalar(&t, "SELECT COUNT(*) FROM users").await, 1);
+    }
+}
