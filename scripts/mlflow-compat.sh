@@ -210,15 +210,15 @@ run_client() {
     # On SQLite every run has its own data directory; a shared database keeps its users.
     [ -n "$DATABASE_URL" ] || MADE_USERS=""
     if [[ " $MADE_USERS " != *" alice "* ]]; then
-      if ! pedigree user alice >"$WORK/user-$label.log" 2>&1; then
-        log "client $major: 'pedigree user alice' failed:"
+      if ! pedigree user add alice >"$WORK/user-$label.log" 2>&1; then
+        log "client $major: 'pedigree user add alice' failed:"
         cat "$WORK/user-$label.log" >&2
         return 1
       fi
       MADE_USERS="$MADE_USERS alice"
     fi
     if [ "$suite" = governed ] && [[ " $MADE_USERS " != *" bob "* ]]; then
-      if ! { pedigree user bob && pedigree grant approver --user bob; } >"$WORK/bob-$label.log" 2>&1; then
+      if ! { pedigree user add bob && pedigree grant approver --user bob; } >"$WORK/bob-$label.log" 2>&1; then
         log "client $major: creating the approver bob failed:"
         cat "$WORK/bob-$label.log" >&2
         return 1
@@ -226,8 +226,8 @@ run_client() {
       MADE_USERS="$MADE_USERS bob"
     fi
     local token
-    if ! token="$(pedigree token --user alice 2>"$WORK/token-$major.log")"; then
-      log "client $major: 'pedigree token --user alice' failed:"
+    if ! token="$(pedigree token create --user alice 2>"$WORK/token-$major.log")"; then
+      log "client $major: 'pedigree token create --user alice' failed:"
       cat "$WORK/token-$major.log" >&2
       return 1
     fi
@@ -235,7 +235,7 @@ run_client() {
     [ -n "$token" ] || { log "client $major: 'pedigree token' printed no secret"; return 1; }
     if [ "$suite" = governed ]; then
       local bob_token
-      bob_token="$(pedigree token --user bob 2>>"$WORK/token-$label.log" | tr -d '[:space:]')"
+      bob_token="$(pedigree token create --user bob 2>>"$WORK/token-$label.log" | tr -d '[:space:]')"
       [ -n "$bob_token" ] || { log "client $major: no token for bob"; return 1; }
       client_env=(PEDIGREE_ALICE_TOKEN="$token" PEDIGREE_BOB_TOKEN="$bob_token")
     elif [ "$major" = 3 ]; then

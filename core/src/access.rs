@@ -274,10 +274,16 @@ impl Standing {
 }
 
 /// The least role an action needs, before anything the subject's state adds (a gated
-/// stage, a protected alias). Exhaustive on purpose: a new action must be given its role.
-pub fn required(action: Action, subject: &Subject, actor: &str) -> Role {
+/// stage, a protected alias); `None` for what anyone may do to themselves (sign in and
+/// out, change their own password). Exhaustive on purpose: a new action must be given its
+/// role.
+pub fn required(action: Action, subject: &Subject, actor: &str) -> Option<Role> {
     use Action as A;
-    match action {
+    let own = matches!(subject, Subject::User(u) if u.as_str() == actor);
+    Some(match action {
+        A::SessionSignIn | A::SessionSignInFailed | A::SessionSignOut => return None,
+        A::UserChangePassword if own => return None,
+        A::UserChangePassword | A::UserSetPassword => Role::Admin,
         A::ExperimentCreate
         | A::ExperimentRename
         | A::ExperimentDelete
@@ -329,11 +335,9 @@ pub fn required(action: Action, subject: &Subject, actor: &str) -> Role {
         | A::GrantSet
         | A::GrantRevoke => Role::Admin,
         // Anyone may issue themselves a token; issuing one for someone else is an admin's.
-        A::TokenIssue => match subject {
-            Subject::User(u) if u.as_str() == actor => Role::Viewer,
-            _ => Role::Admin,
-        },
-    }
+        A::TokenIssue if own => Role::Viewer,
+        A::TokenIssue => Role::Admin,
+    })
 }
 
 #[cfg(test)]

@@ -69,9 +69,56 @@ impl std::fmt::Debug for IssuedToken {
     }
 }
 
+/// A password as typed: never printed, never serialized (only deserialized from a request
+/// body or the configuration), compared and hashed only by `service::passwords`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(s: impl Into<String>) -> Self {
+        Password(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+/// A user as the account list shows it: whether a password is set and must be changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub user: User,
+    pub has_password: bool,
+    pub must_change_password: bool,
+}
+
+/// An API token as listed: never its secret or hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub user: UserName,
+    pub label: String,
+    pub created_at: Millis,
+    pub expires_at: Option<Millis>,
+    pub last_used_at: Option<Millis>,
+    pub revoked_at: Option<Millis>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::Actor;
+
+    #[test]
+    fn a_password_never_shows_in_debug_output() {
+        let p = super::Password::new("correct horse battery staple");
+        assert!(!format!("{p:?}").contains("horse"));
+    }
 
     #[test]
     fn the_server_actors_have_valid_names() {

@@ -4,6 +4,7 @@ use crate::shell::hosts::HostPattern;
 use pedigree_core::access::{BaseRoles, Role};
 use pedigree_core::location::ExternalRoots;
 use pedigree_core::store::DatabaseUrl;
+use pedigree_core::user::Password;
 use serde::Deserialize;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,11 @@ pub struct ServerConfig {
 pub struct AuthConfig {
     /// Refuse API requests without credentials (otherwise they act as `anonymous`).
     pub require_auth: bool,
+    /// The administrator startup creates when there is none (`admin` by default).
+    pub bootstrap_admin: pedigree_core::UserName,
+    /// Its password; without one, startup generates a one-time password. Redacted in
+    /// `Debug`.
+    pub bootstrap_admin_password: Option<Password>,
 }
 
 /// One layer: every field optional, so layers can be merged; the TOML file's shape.
@@ -60,6 +66,8 @@ pub struct AuthConfig {
 /// require_auth = true
 /// default_role = "contributor"     # signed-in users without grants; or "none", "viewer"…
 /// anonymous_role = "contributor"   # requests without credentials: "none", "viewer", "contributor"
+/// bootstrap_admin = "admin"           # created at startup when no administrator exists
+/// bootstrap_admin_password = "…"      # without it, a one-time password is generated
 /// [registry]
 /// single_production = true
 /// allow_unowned_artifacts = false
@@ -107,6 +115,8 @@ pub struct AuthLayer {
     pub default_role: Option<String>,
     /// What a request without credentials may do: `none`, `viewer` or `contributor`.
     pub anonymous_role: Option<String>,
+    pub bootstrap_admin: Option<String>,
+    pub bootstrap_admin_password: Option<Password>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -146,6 +156,11 @@ impl Layer {
                 require_auth: over.auth.require_auth.or(self.auth.require_auth),
                 default_role: over.auth.default_role.or(self.auth.default_role),
                 anonymous_role: over.auth.anonymous_role.or(self.auth.anonymous_role),
+                bootstrap_admin: over.auth.bootstrap_admin.or(self.auth.bootstrap_admin),
+                bootstrap_admin_password: over
+                    .auth
+                    .bootstrap_admin_password
+                    .or(self.auth.bootstrap_admin_password),
             },
             registry: RegistryLayer {
                 single_production: over
@@ -195,6 +210,13 @@ impl Layer {
         self
     }
 
+    /// The first administrator's name and password (see `AuthConfig`).
+    pub fn bootstrap_admin(mut self, name: &str, password: &str) -> Layer {
+        self.auth.bootstrap_admin = Some(name.to_string());
+        self.auth.bootstrap_admin_password = Some(Password::new(password));
+        self
+    }
+
     pub fn allowed_hosts(mut self, hosts: &[&str]) -> Layer {
         self.server.allowed_hosts = Some(hosts.iter().map(|h| h.to_string()).collect());
         self
@@ -208,7 +230,8 @@ impl Layer {
 
     /// `PEDIGREE_DATA`, `PEDIGREE_HOST`, `PEDIGREE_PORT`, `PEDIGREE_DATABASE_URL`,
     /// `PEDIGREE_SITE_ROOT`, `PEDIGREE_MAX_BODY_BYTES`, `PEDIGREE_ALLOWED_HOSTS` (comma-separated),
-    /// `PEDIGREE_REQUEST_TIMEOUT_SECS`, `PEDIGREE_REQUIRE_AUTH`,
+    /// `PEDIGREE_REQUEST_TIMEOUT_SECS`, `PEDIGREE_REQUIRE_AUTH`, `PEDIGREE_BOOTSTRAP_ADMIN`,
+    /// `PEDIGREE_BOOTSTRAP_ADMIN_PASSWORD`,
     /// `PEDIGREE_SINGLE_PRODUCTION`, `PEDIGREE_ALLOW_UNOWNED_ARTIFACTS`,
     /// `PEDIGREE_ALLOW_EXTERNAL_PROMOTION`, `PEDIGREE_EXTERNAL_ARTIFACT_ROOTS` (comma-separated),
     /// `PEDIGREE_REVIEW_GATE`, `PEDIGREE_DEFAULT_ROLE`, `PEDIGREE_ANONYMOUS_ROLE`.
@@ -250,6 +273,10 @@ impl Layer {
                 require_auth: parse("PEDIGREE_REQUIRE_AUTH", get("PEDIGREE_REQUIRE_AUTH"))?,
                 default_role: get("PEDIGREE_DEFAULT_ROLE").filter(|s| !s.is_empty()),
                 anonymous_role: get("PEDIGREE_ANONYMOUS_ROLE").filter(|s| !s.is_empty()),
+                bootstrap_admin: get("PEDIGREE_BOOTSTRAP_ADMIN").filter(|s| !s.is_empty()),
+                bootstrap_admin_password: get("PEDIGREE_BOOTSTRAP_ADMIN_PASSWORD")
+                    .filter(|s| !s.is_empty())
+                    .map(Password::new),
             },
             registry: RegistryLayer {
                 single_production: parse(
@@ -306,6 +333,9 @@ impl Layer {
             role("anonymous_role", self.auth.anonymous_role)?.unwrap_or(Some(Role::Contributor)),
         )
         .map_err(|e| format!("anonymous_role: {e}"))?;
+        let bootstrap_admin =
+            pedigree_core::UserName::parse(self.auth.bootstrap_admin.as_deref().unwrap_or("admin"))
+                .map_err(|e| format!("bootstrap_admin: {e}"))?;
         let timeout = self.server.request_timeout_secs.unwrap_or(60);
         if timeout == 0 {
             return Err("request_timeout_secs: must be at least 1".into());
@@ -322,6 +352,8 @@ impl Layer {
             database_url,
             auth: AuthConfig {
                 require_auth: self.auth.require_auth.unwrap_or(false),
+                bootstrap_admin,
+                bootstrap_admin_password: self.auth.bootstrap_admin_password,
             },
             registry: pedigree_core::service::Settings {
                 single_production_default: self.registry.single_production.unwrap_or(true),

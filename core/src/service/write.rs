@@ -66,7 +66,7 @@ impl Write<'_> {
     /// the audit event.
     pub async fn authorize(&mut self, action: Action, subject: Subject) -> Result<()> {
         let need = access::required(action, &subject, self.actor.name());
-        self.authorize_as(action, subject, need).await
+        self.authorize_with(action, subject, need).await
     }
 
     /// Step 3 for a change whose subject's state asks more than the action alone (a
@@ -78,12 +78,23 @@ impl Write<'_> {
         subject: Subject,
         need: Role,
     ) -> Result<()> {
+        let least = access::required(action, &subject, self.actor.name());
+        self.authorize_with(action, subject, least.max(Some(need)))
+            .await
+    }
+
+    /// Step 3 with the role `need`ed (`None`: anyone may).
+    async fn authorize_with(
+        &mut self,
+        action: Action,
+        subject: Subject,
+        need: Option<Role>,
+    ) -> Result<()> {
         if self.change.is_some() {
             return Err(Error::Internal(
                 "a write transaction authorizes exactly one change".into(),
             ));
         }
-        let need = need.max(access::required(action, &subject, self.actor.name()));
         // Grants only ever add to the base role, so where the base role is enough and no
         // model (which a team may own) is involved, nothing needs reading.
         let base = if self.actor.is_anonymous() {
@@ -91,9 +102,11 @@ impl Write<'_> {
         } else {
             self.base.signed_in
         };
-        if self.actor.is_system() || subject.model().is_some() || base < Some(need) {
-            let standing = self.standing(subject.model()).await?;
-            standing.decide(&self.base, self.actor.name(), need, action, &subject)?;
+        if let Some(need) = need {
+            if self.actor.is_system() || subject.model().is_some() || base < Some(need) {
+                let standing = self.standing(subject.model()).await?;
+                standing.decide(&self.base, self.actor.name(), need, action, &subject)?;
+            }
         }
         self.policy.authorize(self.actor, action, &subject)?;
         self.change = Some((action, subject));

@@ -28,6 +28,7 @@ pub mod reviews;
 pub mod rows;
 pub mod runs;
 pub mod search;
+pub mod sessions;
 pub mod users;
 pub mod versions;
 
@@ -247,8 +248,36 @@ impl Store {
         })
     }
 
+    /// A connection for bookkeeping writes that are not changes to the registry (when a
+    /// token or session was last used, a failed sign-in): single autocommit statements, with
+    /// no audit event and no effect on the read cache. On SQLite it holds the writer lock
+    /// like a write transaction, so it queues behind writers instead of meeting SQLITE_BUSY
+    /// halfway through one, and must not be held across anything slow.
+    pub async fn housekeeping(&self) -> Result<Housekeeping> {
+        let guard = match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        Ok(Housekeeping {
+            conn: self.pool.acquire().await.map_err(map_sqlx)?,
+            _guard: guard,
+        })
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// See [`Store::housekeeping`].
+pub struct Housekeeping {
+    conn: PoolConnection<Any>,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl Housekeeping {
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.conn
     }
 }
 

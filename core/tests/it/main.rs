@@ -6,6 +6,7 @@
 mod blob;
 mod cache;
 mod common;
+mod credentials;
 mod external;
 mod governance;
 mod locations;

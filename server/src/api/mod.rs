@@ -8,12 +8,16 @@ pub mod access;
 use crate::state::AppState;
 use axum::Router;
 
+pub mod session;
+
 /// The prefix every route of this API sits under.
 pub const PREFIX: &str = "/api/pedigree/v1";
 
 pub fn router() -> Router<AppState> {
+    // Routes before `route_layer`: it wraps only the routes added ahead of it.
     let api = Router::new()
         .merge(access::routes())
+        .merge(session::router())
         .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
         .method_not_allowed_fallback(crate::mlflow::method_not_allowed);
     Router::new().nest(PREFIX, api)

@@ -88,20 +88,15 @@ pub enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
-    /// Create a user.
+    /// Users: add, set a password, list.
     User {
-        name: String,
-        #[arg(long, default_value = "")]
-        display_name: String,
-        #[arg(long)]
-        admin: bool,
+        #[command(subcommand)]
+        command: users::UserCommand,
     },
-    /// Issue an API token for a user; the secret is printed once.
+    /// API tokens: create (the secret is printed once), list, revoke.
     Token {
-        #[arg(long)]
-        user: String,
-        #[arg(long, default_value = "cli")]
-        label: String,
+        #[command(subcommand)]
+        command: users::TokenCommand,
     },
     /// Teams: groups of users that grants and model ownership can name.
     Team {
@@ -247,12 +242,8 @@ pub async fn run(cli: Cli) -> Result<i32, String> {
             Ok(0)
         }
         Command::Audit { command } => audit::run(&config, command).await,
-        Command::User {
-            name,
-            display_name,
-            admin,
-        } => users::add(&config, name, display_name, admin).await,
-        Command::Token { user, label } => users::token(&config, user, label).await,
+        Command::User { command } => users::run_user(&config, command).await,
+        Command::Token { command } => users::run_token(&config, command).await,
         Command::Team { command } => access::team(&config, command).await,
         Command::Grant(args) => access::grant(&config, args).await,
         Command::Revoke(args) => access::revoke(&config, args).await,

@@ -77,3 +77,137 @@ fn bad_configuration_is_a_clear_error_not_a_panic() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stdout(&out).contains("database URL"), "{}", stdout(&out));
 }
+
+/// Runs `pedigree ARGS --data DATA` with `stdin` on standard input.
+fn pedigree_in(data: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pedigree"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env_remove("PEDIGREE_DATABASE_URL")
+        .env("PEDIGREE_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn users_get_passwords_and_tokens_are_created_listed_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = pedigree_in(
+        d,
+        &[
+            "user",
+            "add",
+            "alice",
+            "--display-name",
+            "Alice",
+            "--password-stdin",
+        ],
+        "a sturdy passphrase\n",
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    let weak = pedigree_in(
+        d,
+        &["user", "add", "weak", "--password-stdin"],
+        "password1234\n",
+    );
+    assert_ne!(weak.status.code(), Some(0));
+    assert!(stdout(&weak).contains("too common"), "{}", stdout(&weak));
+    // Without a password on stdin: a one-time password, printed once.
+    let out = pedigree(d, &["user", "add", "bob", "--admin"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let text = stdout(&out);
+    let one_time = text
+        .lines()
+        .find_map(|l| l.split("first sign-in): ").nth(1))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(one_time.len() >= 12, "{text}");
+
+    let list = stdout(&pedigree(d, &["user", "list"]));
+    assert!(
+        list.lines().any(|l| l.starts_with("alice\tno\tset\t")),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("bob\tyes\tmust-change\t")),
+        "{list}"
+    );
+    assert!(
+        !list.contains(one_time) && !list.contains("argon2"),
+        "{list}"
+    );
+
+    let out = pedigree_in(d, &["user", "passwd", "bob", "--password-stdin"], "bob\n");
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = pedigree_in(
+        d,
+        &["user", "passwd", "bob", "--password-stdin"],
+        "bob's own passphrase\n",
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    let list = stdout(&pedigree(d, &["user", "list"]));
+    assert!(
+        list.lines().any(|l| l.starts_with("bob\tyes\tset\t")),
+        "{list}"
+    );
+    let out = pedigree(d, &["user", "passwd", "bob"]);
+    assert_eq!(out.status.code(), Some(2), "--password-stdin is required");
+
+    let out = pedigree(
+        d,
+        &[
+            "token",
+            "create",
+            "--user",
+            "alice",
+            "--label",
+            "ci",
+            "--expires-in",
+            "90d",
+        ],
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    let secret = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(secret.starts_with("pdg_") && secret.len() == 68, "{secret}");
+    let out = pedigree(d, &["token", "create", "--user", "bob"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let bad = pedigree(
+        d,
+        &["token", "create", "--user", "alice", "--expires-in", "5s"],
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", stdout(&bad));
+
+    let list = stdout(&pedigree(d, &["token", "list", "--user", "alice"]));
+    let rows: Vec<&str> = list.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{list}");
+    let cols: Vec<&str> = rows[0].split('\t').collect();
+    assert_eq!(&cols[..3], &["1", "alice", "ci"], "{list}");
+    assert_ne!(cols[4], "-", "an expiry: {list}");
+    assert_eq!(&cols[5..], &["-", "-"], "never used, not revoked: {list}");
+    assert!(!list.contains(&secret[4..]), "{list}");
+    assert_eq!(stdout(&pedigree(d, &["token", "list"])).lines().count(), 3);
+
+    let out = pedigree(d, &["token", "revoke", "1"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let list = stdout(&pedigree(d, &["token", "list", "--user", "alice"]));
+    assert_ne!(
+        list.lines().nth(1).unwrap().split('\t').nth(6),
+        Some("-"),
+        "{list}"
+    );
+    let again = pedigree(d, &["token", "revoke", "1"]);
+    assert_ne!(again.status.code(), Some(0));
+}

@@ -10,6 +10,8 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     pub registry: pedigree_core::service::Registry,
     pub client: reqwest::Client,
+    /// The server's database, for tests that move its clock by rewriting stored instants.
+    pub db_url: String,
     /// PostgreSQL: the admin URL and the test database, dropped with the server.
     pg: Option<(String, String)>,
 }
@@ -53,6 +55,7 @@ pub async fn spawn_with(layer: Layer) -> Server {
         .merge(layer)
         .resolve()
         .unwrap();
+    let db_url = config.database_url.expose().to_string();
     let app = Application::build(&config).await.unwrap();
     let registry = app.registry().clone();
     let base = format!("http://{}", app.local_addr());
@@ -62,7 +65,49 @@ pub async fn spawn_with(layer: Layer) -> Server {
         dir,
         registry,
         client: reqwest::Client::new(),
+        db_url,
         pg: None,
+    }
+}
+
+/// Two servers sharing one fresh PostgreSQL database (as two replicas), or `None` when
+/// `PEDIGREE_TEST_PG_URL` is not set.
+pub async fn two_servers_on_one_postgres(layer: Layer) -> Option<(Server, Server)> {
+    let admin = std::env::var("PEDIGREE_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let (url, name) = fresh_pg_database(&admin).await;
+    let mut first = spawn_with(layer.clone().database_url(&url).unwrap()).await;
+    first.pg = Some((admin, name));
+    let second = spawn_with(layer.database_url(&url).unwrap()).await;
+    Some((first, second))
+}
+
+impl Server {
+    /// Runs `sql` on the server's database, behind its back.
+    pub async fn raw(&self, sql: &str) -> u64 {
+        use sqlx::Executor;
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.db_url)
+            .await
+            .unwrap();
+        conn.execute(sqlx::AssertSqlSafe(sql.to_string()))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .rows_affected()
+    }
+
+    /// The single integer `sql` answers.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.db_url)
+            .await
+            .unwrap();
+        use sqlx::{Executor, Row};
+        conn.fetch_one(sqlx::AssertSqlSafe(sql.to_string()))
+            .await
+            .and_then(|row| row.try_get::<i64, _>(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 }
 

@@ -13,5 +13,6 @@ mod mlflow_external;
 mod mlflow_snapshots;
 mod reliability;
 mod replay;
+mod session;
 mod shell;
 mod transition_requests;
