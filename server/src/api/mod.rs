@@ -6,11 +6,14 @@
 use crate::state::AppState;
 use axum::Router;
 
+pub mod audit;
+
 /// The prefix every route of this API sits under.
 pub const PREFIX: &str = "/api/pedigree/v1";
 
 pub fn router() -> Router<AppState> {
     let api = Router::new()
+        .merge(audit::routes())
         .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
         .method_not_allowed_fallback(crate::mlflow::method_not_allowed);
     Router::new().nest(PREFIX, api)
