@@ -9,3 +9,6 @@ CREATE INDEX audit_events_model ON audit_events((CASE
     WHEN substr(subject, 1, 17) = 'registered_model:' THEN split_part(substr(subject, 18), '@', 1)
     WHEN substr(subject, 1, 14) = 'model_version:' THEN split_part(substr(subject, 15), '/', 1)
     END), seq);
+-- Subject prefixes are read as a byte-order range (`COLLATE "C"`), which an index in the
+-- database's default collation cannot serve.
+CREATE INDEX audit_events_subject_bytes ON audit_events((subject COLLATE "C"), seq);

@@ -151,6 +151,20 @@ enum Bind {
     S(String),
 }
 
+/// The least text above every text that starts with `prefix`, in byte (code point) order:
+/// its last character moved up by one, carried past `char::MAX`; `None` when there is none.
+fn successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let up = (last as u32 + 1..=char::MAX as u32).find_map(char::from_u32);
+        if let Some(up) = up {
+            chars.push(up);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// The statement for one filtered page, and its binds in order. Each action is read on its
 /// own (`action = $n`, newest first off the `(action, seq)` index, at most `limit` rows)
 /// and the arms merged, so asking for several actions costs `limit` rows per action
@@ -185,11 +199,22 @@ fn build(postgres: bool, f: &AuditFilter, walk: Walk, limit: i64) -> (String, Ve
             ));
         }
         // Compared as text, not with LIKE, whose case and escape rules differ between the
-        // databases; an empty prefix is every subject.
+        // databases; an empty prefix is every subject. The byte-order range in front lets
+        // the database read only the prefix's stretch of the subject index (`"C"`: byte
+        // order, which PostgreSQL's default collation is not; its 0008 index is in it).
         Some(SubjectFilter::Prefix(p)) if !p.is_empty() => {
+            let col = if postgres {
+                "subject COLLATE \"C\""
+            } else {
+                "subject"
+            };
+            let lo = next(Bind::S(p.clone()), &mut binds);
+            common.push(format!("{col} >= {lo}"));
+            if let Some(hi) = successor(p) {
+                common.push(format!("{col} < {}", next(Bind::S(hi), &mut binds)));
+            }
             let len = next(Bind::I(p.chars().count() as i64), &mut binds);
-            let p = next(Bind::S(p.clone()), &mut binds);
-            common.push(format!("substr(subject, 1, CAST({len} AS INTEGER)) = {p}"));
+            common.push(format!("substr(subject, 1, CAST({len} AS INTEGER)) = {lo}"));
         }
         _ => {}
     }
@@ -297,4 +322,25 @@ pub async fn explain(
                 .unwrap_or_default()
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::successor;
+
+    #[test]
+    fn a_prefix_successor_bounds_exactly_the_texts_that_start_with_it() {
+        assert_eq!(successor("artifact:1/").as_deref(), Some("artifact:10"));
+        assert_eq!(successor("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(successor("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(successor("\u{10FFFF}"), None);
+        for (p, s) in [
+            ("fr%", "fr%ud"),
+            ("m_1", "m_1\u{10FFFF}x"),
+            ("run:", "run:ab"),
+        ] {
+            let hi = successor(p).unwrap();
+            assert!(s >= p && s < hi.as_str(), "{s:?} outside [{p:?}, {hi:?})");
+        }
+    }
 }
