@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::disallowed_methods)]
 
 mod audit;
+mod audit_export;
 mod audit_latency;
 mod blob;
 mod cache;
