@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+pub mod export;
+pub mod query;
+pub use query::{AuditCursor, AuditFilter, AuditPage, AuditQuery, SubjectFilter};
+
 /// The hash before the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -87,8 +91,17 @@ pub fn chain_hash(prev_hash: &str, seq: i64, at: Millis, r: &AuditRecord) -> Str
 /// The outcome of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VerifyOutcome {
-    Ok { events: i64, head: String },
-    Broken { seq: i64, reason: String },
+    /// A sound chain: its length, its head, and how many of its events did what (by the
+    /// stored action name).
+    Ok {
+        events: i64,
+        head: String,
+        actions: std::collections::BTreeMap<String, i64>,
+    },
+    Broken {
+        seq: i64,
+        reason: String,
+    },
 }
 
 /// Declares `Action` with its stored names, once: `Display`, `FromStr` and `ALL` agree.

@@ -103,11 +103,23 @@ fn anonymous_requests_never_approve_and_refusals_say_who_may() {
 #[test]
 fn tokens_for_oneself_need_no_more_than_viewer() {
     let alice = Subject::User(UserName::parse("alice").unwrap());
-    assert_eq!(required(Action::TokenIssue, &alice, "alice"), Some(Role::Viewer));
-    assert_eq!(required(Action::TokenIssue, &alice, "bob"), Some(Role::Admin));
-    assert_eq!(required(Action::ReviewApply, &m(), "x"), Some(Role::Approver));
+    assert_eq!(
+        required(Action::TokenIssue, &alice, "alice"),
+        Some(Role::Viewer)
+    );
+    assert_eq!(
+        required(Action::TokenIssue, &alice, "bob"),
+        Some(Role::Admin)
+    );
+    assert_eq!(
+        required(Action::ReviewApply, &m(), "x"),
+        Some(Role::Approver)
+    );
     assert_eq!(required(Action::GrantSet, &alice, "x"), Some(Role::Admin));
     assert_eq!(required(Action::UserChangePassword, &alice, "alice"), None);
-    assert_eq!(required(Action::UserChangePassword, &alice, "bob"), Some(Role::Admin));
+    assert_eq!(
+        required(Action::UserChangePassword, &alice, "bob"),
+        Some(Role::Admin)
+    );
     assert_eq!(required(Action::SessionSignIn, &alice, "alice"), None);
 }

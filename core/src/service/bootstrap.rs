@@ -51,7 +51,8 @@ impl Registry {
                 "User '{name}' already exists and is not an administrator"
             )));
         }
-        w.authorize(Action::UserCreate, Subject::User(name.clone())).await?;
+        w.authorize(Action::UserCreate, Subject::User(name.clone()))
+            .await?;
         let now = now_millis();
         let user = User {
             name: name.clone(),

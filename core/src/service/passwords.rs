@@ -166,7 +166,8 @@ impl Registry {
                 format!("User '{name}' not found"),
             )
         })?;
-        w.authorize(Action::UserSetPassword, Subject::User(name.clone())).await?;
+        w.authorize(Action::UserSetPassword, Subject::User(name.clone()))
+            .await?;
         store::set_password(w.conn(), user_id, &phc, must_change).await?;
         let ended = crate::store::sessions::delete_for_user(w.conn(), user_id, None).await?;
         w.commit(

@@ -127,7 +127,8 @@ impl Registry {
         if users::password_hash(w.conn(), user_id).await? != phc {
             return Err(invalid_credentials());
         }
-        w.authorize(Action::SessionSignIn, Subject::User(user.clone())).await?;
+        w.authorize(Action::SessionSignIn, Subject::User(user.clone()))
+            .await?;
         let replaced = match previous {
             Some(p) => store::delete(w.conn(), &p.key()).await?,
             None => false,
@@ -210,7 +211,8 @@ impl Registry {
         if store::lock(w.tx(), &key).await?.is_none() {
             return Ok(false);
         }
-        w.authorize(Action::SessionSignOut, Subject::User(row.user)).await?;
+        w.authorize(Action::SessionSignOut, Subject::User(row.user))
+            .await?;
         store::delete(w.conn(), &key).await?;
         w.commit((), ()).await?;
         Ok(true)
@@ -249,7 +251,8 @@ impl Registry {
         let user_id = users::lock(w.tx(), &user)
             .await?
             .ok_or_else(invalid_credentials)?;
-        w.authorize(Action::UserChangePassword, Subject::User(user.clone())).await?;
+        w.authorize(Action::UserChangePassword, Subject::User(user.clone()))
+            .await?;
         users::set_password(w.conn(), user_id, &new_phc, false).await?;
         let ended = store::delete_for_user(w.conn(), user_id, Some(&secret.key())).await?;
         w.commit((), json!({"other_sessions_ended": ended})).await?;

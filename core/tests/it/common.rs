@@ -215,3 +215,31 @@ pub async fn scalar(t: &TestRegistry, sql: &str) -> i64 {
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
+
+/// The first page (newest first, up to `limit`) of the events `filter` matches, read by alice.
+pub async fn trail(
+    reg: &Registry,
+    filter: pedigree_core::audit::AuditFilter,
+    limit: i64,
+) -> Vec<pedigree_core::audit::AuditEvent> {
+    let q = pedigree_core::audit::AuditQuery::new(filter)
+        .limit(limit)
+        .unwrap();
+    reg.audit_events(&alice(), &q).await.unwrap().events
+}
+
+/// Events on exactly this subject.
+pub fn on_subject(subject: &str) -> pedigree_core::audit::AuditFilter {
+    pedigree_core::audit::AuditFilter {
+        subject: Some(pedigree_core::audit::SubjectFilter::Exact(subject.into())),
+        ..Default::default()
+    }
+}
+
+/// Events on a model, its aliases and its versions.
+pub fn on_model(name: &str) -> pedigree_core::audit::AuditFilter {
+    pedigree_core::audit::AuditFilter {
+        model: Some(pedigree_core::ModelName::parse(name).unwrap()),
+        ..Default::default()
+    }
+}

@@ -2,7 +2,7 @@
 //! password, tokens that expire or are revoked and note their last use without touching
 //! the read cache, the sign-in throttle, session deadlines, and the first administrator
 //! created exactly once. Time is moved by rewriting the stored instants, never by sleeping.
-use crate::common::{connect, raw, registries, scalar, TestRegistry};
+use crate::common::{connect, on_subject, raw, registries, scalar, trail, TestRegistry};
 use pedigree_core::service::sessions::{Attempt, SessionSecret};
 use pedigree_core::service::Registry;
 use pedigree_core::store::Backend;
@@ -70,7 +70,7 @@ async fn passwords_meet_the_policy_are_stored_as_argon2id_and_authenticate() {
             .unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         // The audit event says a password was set, never what it is or hashes to.
-        let ev = &reg.audit_events(Some("user:alice"), None, 1).await.unwrap()[0];
+        let ev = &trail(&reg, on_subject("user:alice"), 1).await[0];
         assert_eq!(ev.action, "user.create");
         assert!(
             !ev.after.contains("argon2") && !ev.after.contains("sturdy"),
@@ -158,7 +158,7 @@ async fn tokens_expire_are_revoked_and_note_their_use_at_most_once_a_minute() {
         assert_eq!(scalar_opt(&t, &sql_last).await, None);
 
         let generation = reg.read_generation();
-        let events = reg.audit_count().await.unwrap();
+        let events = reg.audit_count(&Actor::system()).await.unwrap();
         assert_eq!(
             reg.authenticate_token(&tok.secret).await.unwrap().name(),
             "alice"
@@ -166,7 +166,7 @@ async fn tokens_expire_are_revoked_and_note_their_use_at_most_once_a_minute() {
         let first = scalar_opt(&t, &sql_last).await.expect("use noted");
         // Bookkeeping, not a change: no audit event, and cached reads stay valid.
         assert_eq!(reg.read_generation(), generation);
-        assert_eq!(reg.audit_count().await.unwrap(), events);
+        assert_eq!(reg.audit_count(&Actor::system()).await.unwrap(), events);
 
         // Used again within the minute: not written again.
         let recent = first - 30_000;
@@ -321,13 +321,13 @@ async fn sessions_end_at_their_deadlines_and_failed_sign_ins_are_throttled() {
         // A failed sign-in with a name that is no user name is audited, and parses back.
         let r = reg.sign_in("not a name!", &pw, ip, None).await;
         assert!(r.is_err());
-        let ev = &reg.audit_events(None, None, 1).await.unwrap()[0];
+        let ev = &trail(&reg, Default::default(), 1).await[0];
         assert_eq!(ev.action, "session.sign_in_failed");
         assert_eq!(ev.actor, "anonymous");
         assert!(ev.subject().is_ok(), "{}", ev.subject);
         assert!(ev.after.contains("not a name!"), "{}", ev.after);
         assert!(matches!(
-            reg.verify_audit().await.unwrap(),
+            reg.verify_audit(&Actor::system()).await.unwrap(),
             pedigree_core::audit::VerifyOutcome::Ok { .. }
         ));
     }
@@ -414,11 +414,8 @@ async fn the_first_administrator_is_created_once_even_by_two_servers_at_once() {
             panic!("throttled")
         };
         assert!(s.must_change_password);
-        let ev = t
-            .reg
-            .audit_events(Some(&format!("user:{}", made.name)), None, 10)
+        let ev = trail(&t.reg, on_subject(&format!("user:{}", made.name)), 10)
             .await
-            .unwrap()
             .into_iter()
             .find(|e| e.action == "user.create")
             .unwrap();

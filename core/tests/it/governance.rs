@@ -3,7 +3,7 @@
 //! model their team owns and on another team's), the gate on direct transitions (a
 //! contributor's opens a request and is refused naming it; an eligible approver's is their
 //! approval), and grants, teams and ownership audited as they change.
-use crate::common::{a_run, gated, registries, user_with};
+use crate::common::{a_run, gated, on_subject, registries, trail, user_with};
 use pedigree_core::access::{Principal, Role, Scope, TeamName};
 use pedigree_core::audit::Action;
 use pedigree_core::model_version::NewModelVersion;
@@ -257,7 +257,7 @@ async fn the_role_by_action_matrix() {
                 .await,
         );
         assert!(matches!(
-            reg.verify_audit().await.unwrap(),
+            reg.verify_audit(&Actor::system()).await.unwrap(),
             pedigree_core::audit::VerifyOutcome::Ok { .. }
         ));
     }
@@ -369,16 +369,14 @@ async fn a_direct_transition_is_a_request_for_contributors_and_an_approval_for_a
         );
         assert!(m.contains("API token"), "{m}");
         // Every step was audited and the chain holds.
-        let actions: Vec<Action> = reg
-            .audit_events(Some("model_version:fraud/1"), None, 100)
+        let actions: Vec<Action> = trail(reg, on_subject("model_version:fraud/1"), 100)
             .await
-            .unwrap()
             .iter()
             .map(|e| e.action().unwrap())
             .collect();
         assert!(actions.contains(&Action::ReviewOpen) && actions.contains(&Action::ReviewApply));
         assert!(matches!(
-            reg.verify_audit().await.unwrap(),
+            reg.verify_audit(&Actor::system()).await.unwrap(),
             pedigree_core::audit::VerifyOutcome::Ok { .. }
         ));
     }
@@ -451,19 +449,13 @@ async fn teams_grants_and_ownership_change_only_by_admins_and_are_audited() {
             reg.role_of(&w.otto, Some(&w.fraud)).await.unwrap(),
             Some(Role::Contributor)
         );
-        let events = reg
-            .audit_events(Some("user:otto"), None, 100)
-            .await
-            .unwrap();
+        let events = trail(reg, on_subject("user:otto"), 100).await;
         let actions: Vec<&str> = events.iter().rev().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
             ["user.create", "grant.set", "grant.set", "grant.revoke"]
         );
-        let team_events = reg
-            .audit_events(Some("team:risk"), None, 100)
-            .await
-            .unwrap();
+        let team_events = trail(reg, on_subject("team:risk"), 100).await;
         assert!(team_events.iter().any(|e| e.action == "team.remove_member"));
         assert!(team_events.iter().all(|e| e.actor == "root"));
     }

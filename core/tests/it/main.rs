@@ -3,6 +3,9 @@
 //! `PEDIGREE_TEST_PG_URL` names a PostgreSQL server, on a fresh PostgreSQL database too.
 #![allow(dead_code, clippy::disallowed_methods)]
 
+mod audit;
+mod audit_export;
+mod audit_latency;
 mod blob;
 mod cache;
 mod common;

@@ -2,7 +2,10 @@
 //! concurrent update loses another's change, every write passes the policy with its typed
 //! action and subject, every audit event has its outbox row, and both databases have the
 //! same schema.
-use crate::common::{a_model, a_run, a_version, alice, bob, registries, scalar, TestRegistry};
+use crate::common::{
+    a_model, a_run, a_version, alice, bob, on_model, on_subject, registries, scalar, trail,
+    TestRegistry,
+};
 use pedigree_core::audit::{Action, Subject};
 use pedigree_core::names::*;
 use pedigree_core::policy::Policy;
@@ -233,11 +236,7 @@ async fn concurrent_run_updates_never_lose_each_others_changes() {
             );
             // The later event's `before` is the earlier event's `after`: both were read
             // under the run's lock.
-            let events = t
-                .reg
-                .audit_events(Some(&format!("run:{run}")), None, 2)
-                .await
-                .unwrap();
+            let events = trail(&t.reg, on_subject(&format!("run:{run}")), 2).await;
             assert_eq!(events.len(), 2);
             assert_eq!(
                 events[0].before, events[1].after,
@@ -268,11 +267,7 @@ async fn concurrent_model_updates_keep_a_consistent_audit_trail() {
             task.await.unwrap().unwrap();
         }
         // Newest first: each event's `before` is the `after` of the one before it.
-        let events = t
-            .reg
-            .audit_events(Some("registered_model:m"), None, 20)
-            .await
-            .unwrap();
+        let events = trail(&t.reg, on_model("m"), 20).await;
         let updates: Vec<_> = events
             .iter()
             .filter(|e| e.action == "registered_model.update")
@@ -333,7 +328,7 @@ async fn every_write_asks_the_policy_with_its_action_and_subject() {
         reg.transition_stage(&bob(), &name, v1, Stage::Production, false)
             .await
             .unwrap();
-        let events_before = reg.audit_count().await.unwrap();
+        let events_before = reg.audit_count(&alice()).await.unwrap();
         let champion = AliasName::parse("champion").unwrap();
         let refused = reg.set_alias(&bob(), &name, champion.clone(), v1).await;
         assert!(
@@ -342,7 +337,7 @@ async fn every_write_asks_the_policy_with_its_action_and_subject() {
         );
         // A refused write leaves nothing: no alias, no audit event, no outbox row.
         assert!(reg.resolve_alias(&name, &champion).await.is_err());
-        assert_eq!(reg.audit_count().await.unwrap(), events_before);
+        assert_eq!(reg.audit_count(&alice()).await.unwrap(), events_before);
         assert_eq!(
             scalar(&t, "SELECT COUNT(*) FROM event_outbox").await,
             events_before
@@ -409,7 +404,7 @@ async fn every_audit_event_has_its_outbox_row_and_reads_back_typed() {
             .await
             .unwrap();
         reg.delete_run(&alice(), &run).await.unwrap();
-        let events = reg.audit_count().await.unwrap();
+        let events = reg.audit_count(&alice()).await.unwrap();
         assert!(events >= 5);
         assert_eq!(
             scalar(&t, "SELECT COUNT(*) FROM event_outbox").await,
@@ -423,16 +418,14 @@ async fn every_audit_event_has_its_outbox_row_and_reads_back_typed() {
             .into_iter()
             .map(|o| (o.audit_seq, o.action, o.subject, o.delivered_at))
             .collect();
-        let mut audited: Vec<_> = reg
-            .audit_events(None, None, 1000)
+        let mut audited: Vec<_> = trail(reg, Default::default(), 1000)
             .await
-            .unwrap()
             .into_iter()
             .map(|e| (e.seq, e.action, e.subject, None))
             .collect();
         audited.reverse();
         assert_eq!(pending, audited, "{:?}", t.backend);
-        for e in reg.audit_events(None, None, 100).await.unwrap() {
+        for e in trail(reg, Default::default(), 100).await {
             let (action, subject) = (e.action().unwrap(), e.subject().unwrap());
             assert_eq!(
                 (action.to_string(), subject.to_string()),
@@ -498,10 +491,8 @@ async fn a_models_audit_trail_holds_its_own_events_and_no_lookalikes() {
         reg.set_registered_model_tag(&alice(), &m, Tag::parse("k", "v").unwrap())
             .await
             .unwrap();
-        let subjects: Vec<String> = reg
-            .audit_events(Some("registered_model:m_1"), None, 100)
+        let subjects: Vec<String> = trail(reg, on_model("m_1"), 100)
             .await
-            .unwrap()
             .into_iter()
             .map(|e| e.subject)
             .collect();

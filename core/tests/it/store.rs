@@ -1,7 +1,7 @@
 //! Store and service tests, written once and run on SQLite and PostgreSQL: registry
 //! invariants, version allocation, stage rules, aliases, runs and metrics, and the audit log.
 
-use crate::common::{a_run, alice, bob, metric, raw, registries};
+use crate::common::{a_run, alice, bob, metric, raw, registries, trail};
 use pedigree_core::audit::VerifyOutcome;
 use pedigree_core::external::RunRef;
 use pedigree_core::model_version::NewModelVersion;
@@ -237,7 +237,7 @@ async fn aliases_point_at_one_version_and_follow_moves_and_deletes() {
 async fn every_mutation_writes_exactly_one_audit_event_and_a_failed_one_writes_none() {
     for t in registries().await {
         let reg = &t.reg;
-        let count = || async { reg.audit_count().await.unwrap() };
+        let count = || async { reg.audit_count(&alice()).await.unwrap() };
         let run = a_run(reg).await;
         let n0 = count().await;
         reg.create_registered_model(
@@ -285,7 +285,7 @@ async fn every_mutation_writes_exactly_one_audit_event_and_a_failed_one_writes_n
             "{:?}: failed transactions left audit events",
             t.backend
         );
-        let last = &reg.audit_events(None, None, 1).await.unwrap()[0];
+        let last = &trail(reg, Default::default(), 1).await[0];
         assert_eq!(
             (
                 last.actor.as_str(),
@@ -295,7 +295,7 @@ async fn every_mutation_writes_exactly_one_audit_event_and_a_failed_one_writes_n
             ("bob", "alias.set", "registered_model:a@champion")
         );
         assert!(matches!(
-            reg.verify_audit().await.unwrap(),
+            reg.verify_audit(&alice()).await.unwrap(),
             VerifyOutcome::Ok { .. }
         ));
     }
@@ -305,7 +305,7 @@ async fn every_mutation_writes_exactly_one_audit_event_and_a_failed_one_writes_n
 async fn the_audit_log_is_append_only_and_tampering_is_detected() {
     for t in registries().await {
         model_with_versions(&t.reg, "tamper", 2).await;
-        let events = t.reg.audit_count().await.unwrap();
+        let events = t.reg.audit_count(&alice()).await.unwrap();
         assert!(
             raw(
                 &t,
@@ -343,11 +343,11 @@ async fn the_audit_log_is_append_only_and_tampering_is_detected() {
         )
         .await
         .unwrap();
-        match t.reg.verify_audit().await.unwrap() {
+        match t.reg.verify_audit(&alice()).await.unwrap() {
             VerifyOutcome::Broken { seq, .. } => assert_eq!(seq, 2, "{:?}", t.backend),
             ok => panic!("tampering not detected: {ok:?}"),
         }
-        assert_eq!(t.reg.audit_count().await.unwrap(), events);
+        assert_eq!(t.reg.audit_count(&alice()).await.unwrap(), events);
     }
 }
 
@@ -415,7 +415,7 @@ async fn runs_keep_full_metric_history_and_params_are_write_once() {
         );
         assert_eq!(got.provenance().git_commit.as_deref(), Some("abc123"));
         // A changed param fails the whole batch: its metrics must not land.
-        let before = reg.audit_count().await.unwrap();
+        let before = reg.audit_count(&alice()).await.unwrap();
         let err = reg
             .log_batch(
                 &alice(),
@@ -440,7 +440,7 @@ async fn runs_keep_full_metric_history_and_params_are_write_once() {
             "{:?}",
             t.backend
         );
-        assert_eq!(reg.audit_count().await.unwrap(), before);
+        assert_eq!(reg.audit_count(&alice()).await.unwrap(), before);
         // Deleted runs refuse writes until restored.
         reg.delete_run(&alice(), &id).await.unwrap();
         assert!(reg

@@ -8,6 +8,7 @@ pub mod access;
 use crate::state::AppState;
 use axum::Router;
 
+pub mod audit;
 pub mod session;
 
 /// The prefix every route of this API sits under.
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
     let api = Router::new()
         .merge(access::routes())
         .merge(session::router())
+        .merge(audit::routes())
         .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
         .method_not_allowed_fallback(crate::mlflow::method_not_allowed);
     Router::new().nest(PREFIX, api)

@@ -211,3 +211,85 @@ fn users_get_passwords_and_tokens_are_created_listed_and_revoked() {
     let again = pedigree(d, &["token", "revoke", "1"]);
     assert_ne!(again.status.code(), Some(0));
 }
+
+#[tokio::test]
+async fn audit_export_writes_the_filtered_trail_to_stdout_or_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = pedigree(dir.path(), &["demo"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+
+    let verify = pedigree(dir.path(), &["audit", "verify"]);
+    assert!(verify.status.success());
+    let text = String::from_utf8_lossy(&verify.stdout).into_owned();
+    let created = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("model_version.create"))
+        .map(|n| n.trim().to_string());
+    assert_eq!(created.as_deref(), Some("46"), "{text}");
+
+    let csv = pedigree(
+        dir.path(),
+        &[
+            "audit",
+            "export",
+            "--format",
+            "csv",
+            "--action",
+            "model_version.create,alias.set",
+        ],
+    );
+    assert!(csv.status.success(), "{}", stdout(&csv));
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let mut lines = text.split_terminator("\r\n");
+    assert_eq!(
+        lines.next(),
+        Some("seq,at,actor,action,subject,before,after,prev_hash,hash")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() > 46, "{} rows", rows.len());
+    assert!(rows
+        .iter()
+        .all(|r| r.contains(",model_version.create,") || r.contains(",alias.set,")));
+    let created = rows
+        .iter()
+        .filter(|r| r.contains(",model_version.create,"))
+        .count();
+    assert_eq!(created, 46);
+
+    let file = dir.path().join("trail.jsonl");
+    let jsonl = pedigree(
+        dir.path(),
+        &[
+            "audit",
+            "export",
+            "--format",
+            "jsonl",
+            "--since",
+            "2000-01-01T00:00:00+02:00",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(jsonl.status.success(), "{}", stdout(&jsonl));
+    assert!(jsonl.stdout.is_empty(), "the events went to the file");
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["seq"], 1);
+    for pair in events.windows(2) {
+        assert_eq!(pair[1]["prev_hash"], pair[0]["hash"]);
+        assert_eq!(
+            pair[1]["seq"].as_i64().unwrap(),
+            pair[0]["seq"].as_i64().unwrap() + 1
+        );
+    }
+
+    let bad = pedigree(
+        dir.path(),
+        &["audit", "export", "--format", "csv", "--until", "soon"],
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", stdout(&bad));
+    assert!(stdout(&bad).contains("--until"), "{}", stdout(&bad));
+}

@@ -216,3 +216,14 @@ pub fn assert_error(got: &(u16, Value), status: u16, code: &str) {
         "{got:?}"
     );
 }
+
+/// The newest `limit` audit events, on exactly `subject` when given.
+pub fn audit_query(subject: Option<&str>, limit: i64) -> pedigree_core::audit::AuditQuery {
+    let filter = pedigree_core::audit::AuditFilter {
+        subject: subject.map(|s| pedigree_core::audit::SubjectFilter::Exact(s.into())),
+        ..Default::default()
+    };
+    pedigree_core::audit::AuditQuery::new(filter)
+        .limit(limit)
+        .unwrap()
+}

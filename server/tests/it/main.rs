@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 mod app;
+mod audit_api;
 mod cli;
 mod common;
 mod mlflow_api;

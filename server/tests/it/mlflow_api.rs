@@ -491,11 +491,17 @@ async fn credentials_are_checked_on_every_route_and_recorded_as_the_actor() {
             .await
             .unwrap();
         assert_eq!(r.status(), 401, "a token only speaks for its own user");
+        let filter = pedigree_core::audit::AuditFilter {
+            model: Some(pedigree_core::ModelName::parse("m").unwrap()),
+            ..Default::default()
+        };
+        let query = pedigree_core::audit::AuditQuery::new(filter);
         let events = s
             .registry
-            .audit_events(Some("registered_model:m"), None, 10)
+            .audit_events(&pedigree_core::user::Actor::system(), &query)
             .await
-            .unwrap();
+            .unwrap()
+            .events;
         assert_eq!(events.len(), 2);
         assert!(events.iter().all(|e| e.actor == "alice"), "{events:?}");
     }

@@ -133,7 +133,15 @@ async fn sign_in_sets_a_host_only_cookie_rotates_it_and_sign_out_ends_it() {
         )
         .await;
         assert_eq!(created.status, 200, "{:?}", created.body);
-        let ev = &s.registry.audit_events(None, None, 1).await.unwrap()[0];
+        let ev = &s
+            .registry
+            .audit_events(
+                &pedigree_core::user::Actor::system(),
+                &crate::common::audit_query(None, 1),
+            )
+            .await
+            .unwrap()
+            .events[0];
         assert_eq!(
             (ev.action.as_str(), ev.actor.as_str()),
             ("experiment.create", "admin")
@@ -169,9 +177,13 @@ async fn sign_in_sets_a_host_only_cookie_rotates_it_and_sign_out_ends_it() {
         assert_ne!(home.status, 401);
         let actions: Vec<String> = s
             .registry
-            .audit_events(Some("user:admin"), None, 20)
+            .audit_events(
+                &pedigree_core::user::Actor::system(),
+                &crate::common::audit_query(Some("user:admin"), 20),
+            )
             .await
             .unwrap()
+            .events
             .into_iter()
             .map(|e| e.action)
             .collect();
@@ -416,9 +428,13 @@ async fn a_fresh_data_dir_gets_a_one_time_admin_password_kept_private() {
     assert_eq!(search.status, 200);
     let ev = s
         .registry
-        .audit_events(Some("user:admin"), None, 10)
+        .audit_events(
+            &pedigree_core::user::Actor::system(),
+            &crate::common::audit_query(Some("user:admin"), 10),
+        )
         .await
         .unwrap()
+        .events
         .into_iter()
         .find(|e| e.action == "user.create")
         .unwrap();
