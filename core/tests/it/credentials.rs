@@ -70,7 +70,7 @@ async fn passwords_meet_the_policy_are_stored_as_argon2id_and_authenticate() {
             .unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         // The audit event says a password was set, never what it is or hashes to.
-        let ev = &trail(&reg, on_subject("user:alice"), 1).await[0];
+        let ev = &trail(reg, on_subject("user:alice"), 1).await[0];
         assert_eq!(ev.action, "user.create");
         assert!(
             !ev.after.contains("argon2") && !ev.after.contains("sturdy"),
@@ -321,7 +321,7 @@ async fn sessions_end_at_their_deadlines_and_failed_sign_ins_are_throttled() {
         // A failed sign-in with a name that is no user name is audited, and parses back.
         let r = reg.sign_in("not a name!", &pw, ip, None).await;
         assert!(r.is_err());
-        let ev = &trail(&reg, Default::default(), 1).await[0];
+        let ev = &trail(reg, Default::default(), 1).await[0];
         assert_eq!(ev.action, "session.sign_in_failed");
         assert_eq!(ev.actor, "anonymous");
         assert!(ev.subject().is_ok(), "{}", ev.subject);
