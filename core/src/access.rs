@@ -323,7 +323,9 @@ pub fn required(action: Action, subject: &Subject, actor: &str) -> Option<Role> 
         | A::ReviewOpen
         | A::ReviewCancel
         | A::ReviewComment => Role::Contributor,
-        A::ReviewApprove | A::ReviewReject | A::ReviewApply => Role::Approver,
+        A::ReviewApprove | A::ReviewReject | A::ReviewApply | A::ModelVersionRollback => {
+            Role::Approver
+        }
         A::RegisteredModelSetPolicy
         | A::ReviewSetPolicy
         | A::RegisteredModelSetOwner

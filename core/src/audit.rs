@@ -191,6 +191,7 @@ actions! {
     TeamRemoveMember => "team.remove_member",
     GrantSet => "grant.set",
     GrantRevoke => "grant.revoke",
+    ModelVersionRollback => "model_version.rollback",
 }
 
 impl fmt::Display for Action {

@@ -14,6 +14,7 @@ pub mod artifact;
 pub mod audit;
 pub mod experiment;
 pub mod external;
+pub mod holders;
 pub mod location;
 pub mod logged_model;
 pub mod model_version;

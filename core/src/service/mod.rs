@@ -16,6 +16,7 @@ pub mod bootstrap;
 pub(crate) mod cache;
 pub mod experiments;
 mod gate;
+pub mod holders;
 pub mod logged_models;
 pub mod metrics;
 pub mod model_versions;

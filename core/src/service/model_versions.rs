@@ -9,10 +9,11 @@ use super::Registry;
 use crate::access::Role;
 use crate::audit::{Action, Subject};
 use crate::error::{Entity, Error, Result};
+use crate::holders::HowMoved;
 use crate::model_version::{versions_to_archive, ModelVersion, NewModelVersion, Transition};
 use crate::names::{ModelName, Stage, Tag, Version};
 use crate::store::versions::{self, NewVersionRow, Which};
-use crate::store::{artifacts, models, reviews};
+use crate::store::{artifacts, holders, models, reviews};
 use crate::time::now_millis;
 use crate::user::Actor;
 use serde_json::json;
@@ -205,6 +206,7 @@ impl Registry {
         let from = target.stage;
         // Into a gated stage: a review (`super::gate`). Out of one (a demotion): approvers.
         let mut need = Role::Contributor;
+        let mut via = Via::direct();
         // The server acting on its own (the demo loader, the CLI) is not reviewed.
         if self.settings.review_gate && !actor.is_system() && from != to {
             let gated = reviews::policy(w.conn(), m.id).await?.gated_stages;
@@ -217,6 +219,7 @@ impl Registry {
             }
             if gated.contains(&from) {
                 need = Role::Approver;
+                via.how = HowMoved::Demotion;
             }
         }
         w.authorize_as(
@@ -226,11 +229,16 @@ impl Registry {
         )
         .await?;
         let archived = self
-            .move_stage(&mut w, &m, &target, to, archive_existing)
+            .move_stage(&mut w, &m, &target, to, archive_existing, via)
             .await?;
+        // A demoted Production holder takes the production alias with it.
+        let mut cleared = None;
+        if via.how == HowMoved::Demotion && from == Stage::Production {
+            cleared = self.clear_production_alias(&mut w, &m, version).await?;
+        }
         w.commit(
             json!({"stage": from}),
-            json!({"stage": to, "archived": archived}),
+            json!({"stage": to, "archived": archived, "alias_cleared": cleared}),
         )
         .await?;
         Ok(Transition {
@@ -262,6 +270,7 @@ impl Registry {
         target: &ModelVersion,
         to: Stage,
         archive_existing: bool,
+        via: Via,
     ) -> Result<Vec<Version>> {
         check_archive_flag(to, archive_existing)?;
         self.check_promotable(target, to)?;
@@ -271,10 +280,19 @@ impl Registry {
             versions_to_archive(version, to, archive_existing, m.single_production, &others);
         let now = now_millis();
         // Archive first: the partial unique index must never see two Production rows.
+        let by = w.actor().name().to_string();
+        let mv = holders::Move {
+            by: &by,
+            at: now,
+            how: via.how,
+            request_id: via.request_id,
+        };
         for v in &archived {
             versions::set_stage(w.conn(), m.id, *v, Stage::Archived, now).await?;
+            holders::stage_moved(w.conn(), m.id, *v, Stage::Archived, mv).await?;
         }
         versions::set_stage(w.conn(), m.id, version, to, now).await?;
+        holders::stage_moved(w.conn(), m.id, version, to, mv).await?;
         models::touch(w.conn(), m.id, now).await?;
         Ok(archived)
     }
@@ -316,6 +334,15 @@ impl Registry {
         )
         .await?;
         versions::delete(w.conn(), m.id, version).await?;
+        let by = actor.name().to_string();
+        let now = now_millis();
+        let gone = holders::Move {
+            by: &by,
+            at: now,
+            how: HowMoved::Direct,
+            request_id: None,
+        };
+        holders::version_gone(w.conn(), m.id, version, gone).await?;
         // Deleting a version changes the model, as MLflow records it.
         models::touch(w.conn(), m.id, now_millis()).await?;
         w.commit(
@@ -382,4 +409,32 @@ pub(crate) fn check_archive_flag(to: Stage, archive_existing: bool) -> Result<()
         )));
     }
     Ok(())
+}
+
+/// How a stage move came about, for the holder history (`crate::holders`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Via {
+    pub how: HowMoved,
+    pub request_id: Option<i64>,
+}
+
+impl Via {
+    pub fn direct() -> Via {
+        Via {
+            how: HowMoved::Direct,
+            request_id: None,
+        }
+    }
+    pub fn review(id: crate::review::RequestId) -> Via {
+        Via {
+            how: HowMoved::Review,
+            request_id: Some(id.get()),
+        }
+    }
+    pub fn rollback() -> Via {
+        Via {
+            how: HowMoved::Rollback,
+            request_id: None,
+        }
+    }
 }

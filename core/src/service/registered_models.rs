@@ -6,10 +6,11 @@ use super::cache::Key as CacheKey;
 use super::Registry;
 use crate::audit::{Action, Subject};
 use crate::error::{Entity, Error, Result};
+use crate::holders::HowMoved;
 use crate::names::{AliasName, ModelName, Tag, Version};
 use crate::registered_model::{ModelSummary, RegisteredModel};
 use crate::store::models::{self, aliases};
-use crate::store::versions;
+use crate::store::{holders, versions};
 use crate::time::now_millis;
 use crate::user::Actor;
 use serde_json::json;
@@ -219,12 +220,22 @@ impl Registry {
         // The version must exist now, under the lock (a concurrent delete waits for us).
         versions::id(w.conn(), m.id, name, version).await?;
         let before = aliases::target(w.conn(), m.id, &alias).await?;
-        w.authorize(
+        let need = self.alias_need(&mut w, &m, name, &alias).await?;
+        w.authorize_as(
             Action::AliasSet,
             Subject::Alias(name.clone(), alias.clone()),
+            need,
         )
         .await?;
         aliases::set(w.conn(), m.id, &alias, version).await?;
+        let by = actor.name().to_string();
+        let mv = holders::Move {
+            by: &by,
+            at: now_millis(),
+            how: HowMoved::Direct,
+            request_id: None,
+        };
+        holders::alias_moved(w.conn(), m.id, &alias, Some(version), mv).await?;
         models::touch(w.conn(), m.id, now_millis()).await?;
         w.commit(before, version).await?;
         Ok(())
@@ -241,12 +252,22 @@ impl Registry {
         let before = aliases::target(w.conn(), m.id, alias)
             .await?
             .ok_or_else(|| aliases::not_found(alias))?;
-        w.authorize(
+        let need = self.alias_need(&mut w, &m, name, alias).await?;
+        w.authorize_as(
             Action::AliasDelete,
             Subject::Alias(name.clone(), alias.clone()),
+            need,
         )
         .await?;
         aliases::delete(w.conn(), m.id, alias).await?;
+        let by = actor.name().to_string();
+        let mv = holders::Move {
+            by: &by,
+            at: now_millis(),
+            how: HowMoved::Direct,
+            request_id: None,
+        };
+        holders::alias_moved(w.conn(), m.id, alias, None, mv).await?;
         w.commit(before, ()).await?;
         Ok(())
     }

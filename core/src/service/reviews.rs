@@ -11,18 +11,20 @@
 //! the approval that applies a transition is `review.apply` and records the move.
 //! The SQL is `store::reviews`'s.
 use super::model_versions::check_archive_flag;
+use super::model_versions::Via;
 use super::review_digest::artifact_digest;
 use super::write::Write;
 use super::Registry;
 use crate::audit::{Action, Subject};
 use crate::error::{Entity, Error, Result};
+use crate::holders::HowMoved;
 use crate::model_version::ModelVersion;
 use crate::names::{ModelName, Stage, Version};
 use crate::review::{CommentText, RequestId, RequestStatus, TransitionRequest};
 use crate::store::models::aliases;
 use crate::store::models::{self, LockedModel};
 use crate::store::reviews::{self, NewRequestRow};
-use crate::store::{or_exists, versions};
+use crate::store::{holders, or_exists, versions};
 use crate::time::now_millis;
 use crate::user::Actor;
 use serde_json::json;
@@ -214,6 +216,7 @@ impl Registry {
                     &target,
                     req.to_stage,
                     req.archive_existing_versions,
+                    Via::review(id),
                 )
                 .await?;
             // The model's production alias follows an applied promotion to Production.
@@ -221,6 +224,13 @@ impl Registry {
             if req.to_stage == Stage::Production {
                 if let Some(a) = reviews::policy(w.conn(), m.id).await?.production_alias {
                     aliases::set(w.conn(), m.id, &a, req.version).await?;
+                    let mv = holders::Move {
+                        by: actor.name(),
+                        at: now,
+                        how: HowMoved::Review,
+                        request_id: Some(id.get()),
+                    };
+                    holders::alias_moved(w.conn(), m.id, &a, Some(req.version), mv).await?;
                     alias = Some(a);
                 }
             }

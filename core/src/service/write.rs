@@ -49,6 +49,11 @@ impl Registry {
 }
 
 impl Write<'_> {
+    /// Who this write acts for.
+    pub fn actor(&self) -> &Actor {
+        self.actor
+    }
+
     pub fn conn(&mut self) -> &mut AnyConnection {
         self.tx.conn()
     }

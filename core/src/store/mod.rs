@@ -19,6 +19,7 @@ pub mod artifacts;
 pub mod audit;
 pub mod bind;
 pub mod experiments;
+pub mod holders;
 pub mod kv;
 pub mod logged_models;
 pub mod metrics;

@@ -14,31 +14,31 @@ use pedigree_core::service::Registry;
 use pedigree_core::user::Actor;
 use pedigree_core::Error;
 
-fn v(n: i64) -> Version {
+pub fn v(n: i64) -> Version {
     Version::new(n).unwrap()
 }
-fn text(s: &str) -> CommentText {
+pub fn text(s: &str) -> CommentText {
     CommentText::parse(s).unwrap()
 }
-fn team(s: &str) -> TeamName {
+pub fn team(s: &str) -> TeamName {
     TeamName::parse(s).unwrap()
 }
 
 /// The people of the matrix, on a gated registry: team `fraud-team` (carl, ada) owns
 /// `fraud`; team `risk` (otto) owns `credit`; ada is approver on `fraud`, bea approver
 /// everywhere, vera viewer everywhere, root an admin. Carl registered `fraud` v1 and v2.
-struct World {
-    reg: Registry,
-    carl: Actor,
-    ada: Actor,
-    bea: Actor,
-    otto: Actor,
-    vera: Actor,
-    root: Actor,
-    fraud: ModelName,
+pub struct World {
+    pub reg: Registry,
+    pub carl: Actor,
+    pub ada: Actor,
+    pub bea: Actor,
+    pub otto: Actor,
+    pub vera: Actor,
+    pub root: Actor,
+    pub fraud: ModelName,
 }
 
-async fn world(base: &Registry) -> World {
+pub async fn world(base: &Registry) -> World {
     let reg = gated(base);
     let sys = Actor::system();
     let carl = user_with(&reg, "carl", None).await;
@@ -115,7 +115,7 @@ async fn world(base: &Registry) -> World {
     }
 }
 
-fn request(name: &ModelName, version: Version) -> OpenRequest {
+pub fn request(name: &ModelName, version: Version) -> OpenRequest {
     OpenRequest {
         name: name.clone(),
         version,
@@ -125,14 +125,14 @@ fn request(name: &ModelName, version: Version) -> OpenRequest {
     }
 }
 
-fn denied<T: std::fmt::Debug>(r: pedigree_core::Result<T>) -> String {
+pub fn denied<T: std::fmt::Debug>(r: pedigree_core::Result<T>) -> String {
     match r {
         Err(Error::PermissionDenied(m)) => m,
         other => panic!("expected PermissionDenied, got {other:?}"),
     }
 }
 
-async fn stage(reg: &Registry, name: &ModelName, version: Version) -> Stage {
+pub async fn stage(reg: &Registry, name: &ModelName, version: Version) -> Stage {
     reg.get_model_version(name, version).await.unwrap().stage
 }
 

@@ -12,6 +12,8 @@ mod common;
 mod credentials;
 mod external;
 mod governance;
+mod governance_race;
+mod holders;
 mod locations;
 mod reviews;
 mod snapshot;

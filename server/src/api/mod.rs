@@ -4,6 +4,7 @@
 //! script handles both alike. Every request has passed the request shell (host, origin,
 //! credentials); JSON bodies only as JSON.
 pub mod access;
+pub mod models;
 
 use crate::state::AppState;
 use axum::Router;
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
     // Routes before `route_layer`: it wraps only the routes added ahead of it.
     let api = Router::new()
         .merge(access::routes())
+        .merge(models::routes())
         .merge(session::router())
         .merge(audit::routes())
         .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))

@@ -1,0 +1,103 @@
+//! A model's holders and protection on the native API:
+//! `GET /models/{name}/holders[?at=T]` (every stage and alias tenure, oldest first, or
+//! those covering instant T: what served then; T in epoch ms or RFC 3339),
+//! `POST /models/{name}/versions/{version}/rollback` (an approver puts a version that held
+//! Production before back, without a new review), and
+//! `GET /models/{name}/protected-aliases`, `PUT|DELETE /models/{name}/protected-aliases/{alias}`
+//! (an admin's). The rules are `core`'s (`service::holders`).
+use crate::mlflow::error::{ApiError, ApiResult};
+use crate::mlflow::extract::QueryMap;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::routing::{get, post, put};
+use axum::{Extension, Json, Router};
+use pedigree_core::user::Actor;
+use pedigree_core::{AliasName, ModelName, Version};
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/models/{name}/holders", get(holders))
+        .route("/models/{name}/versions/{version}/rollback", post(rollback))
+        .route("/models/{name}/protected-aliases", get(protected))
+        .route(
+            "/models/{name}/protected-aliases/{alias}",
+            put(protect).delete(unprotect),
+        )
+}
+
+async fn holders(
+    State(st): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
+    if let Some((k, _)) = q.0.iter().find(|(k, _)| k != "at") {
+        return Err(ApiError::invalid(format!("Unknown parameter '{k}'")));
+    }
+    let name = ModelName::parse(name)?;
+    let at = q
+        .get("at")
+        .map(pedigree_core::time::parse_timestamp)
+        .transpose()?;
+    st.reg.may_read(&actor, Some(&name)).await?;
+    let holdings = st.reg.holder_history(&name, at).await?;
+    Ok(Json(
+        json!({ "model": name, "at": at, "holdings": holdings }),
+    ))
+}
+
+async fn rollback(
+    State(st): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((name, version)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let name = ModelName::parse(name)?;
+    let version: Version = version.parse()?;
+    let t = st.reg.rollback(&actor, &name, version).await?;
+    Ok(Json(json!({
+        "model_version": crate::mlflow::wire::model_version(&t.version, true),
+        "archived": t.archived,
+    })))
+}
+
+async fn protected(
+    State(st): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let name = ModelName::parse(name)?;
+    st.reg.may_read(&actor, Some(&name)).await?;
+    Ok(Json(
+        json!({ "protected_aliases": st.reg.protected_aliases(&name).await? }),
+    ))
+}
+
+async fn set(
+    st: AppState,
+    actor: Actor,
+    name: String,
+    alias: String,
+    on: bool,
+) -> ApiResult<Json<Value>> {
+    let name = ModelName::parse(name)?;
+    let alias = AliasName::parse(alias)?;
+    let now = st.reg.protect_alias(&actor, &name, &alias, on).await?;
+    Ok(Json(json!({ "protected_aliases": now })))
+}
+
+async fn protect(
+    State(st): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((name, alias)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    set(st, actor, name, alias, true).await
+}
+
+async fn unprotect(
+    State(st): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((name, alias)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    set(st, actor, name, alias, false).await
+}
