@@ -273,6 +273,38 @@ impl Standing {
     }
 }
 
+/// Which registered models an actor may read, worked out once per request so searches and
+/// lists can filter their results (not just gate the call).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadScope {
+    /// Every model (an admin, the server itself, or a registry-wide grant).
+    pub everything: bool,
+    /// Models no team owns, through the base role.
+    pub unowned: bool,
+    /// Models that a team owns.
+    pub owned: std::collections::HashSet<String>,
+    /// Models opened to the actor by a grant on them or by their team owning them.
+    pub opened: std::collections::HashSet<String>,
+}
+
+impl ReadScope {
+    pub fn allows(&self, model: &str) -> bool {
+        self.everything
+            || self.opened.contains(model)
+            || (self.unowned && !self.owned.contains(model))
+    }
+
+    /// `Ok` when the actor may read `model`; the refusal says what reading needs.
+    pub fn check(&self, who: &str, model: &ModelName) -> Result<()> {
+        if self.allows(model.as_str()) {
+            return Ok(());
+        }
+        Err(Error::PermissionDenied(format!(
+            "{who} has no role on registered model '{model}'; reading it needs viewer or above."
+        )))
+    }
+}
+
 /// The least role an action needs, before anything the subject's state adds (a gated
 /// stage, a protected alias); `None` for what anyone may do to themselves (sign in and
 /// out, change their own password). Exhaustive on purpose: a new action must be given its

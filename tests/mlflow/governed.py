@@ -73,19 +73,31 @@ def registered():
     return x, model.predict_proba(x)
 
 
+def requests_of(token: str) -> list:
+    return requests.get(
+        f"{os.environ['MLFLOW_TRACKING_URI']}/api/2.0/mlflow/transition-requests/list",
+        params={"name": MODEL, "version": "1"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()["requests"]
+
+
 def test_a_contributors_promotion_is_refused_and_opens_a_request(registered):
-    act_as("alice")
+    token = act_as("alice")
     client = MlflowClient()
     with pytest.raises(MlflowException) as excinfo:
         client.transition_model_version_stage(MODEL, "1", "Production")
     assert excinfo.value.error_code == "PERMISSION_DENIED"
+    opened = requests_of(token)
+    assert [(r["user_id"], r["status"]) for r in opened] == [("alice", "open")], opened
     message = str(excinfo.value)
-    assert "needs review" in message and "transition request 1" in message, message
+    assert "needs review" in message and f"transition request {opened[0]['id']} " in message, message
     assert client.get_model_version(MODEL, "1").current_stage == "None"
     # Asking again finds the same request rather than opening another.
     with pytest.raises(MlflowException) as again:
         client.transition_model_version_stage(MODEL, "1", "Production")
-    assert "transition request 1" in str(again.value)
+    assert f"transition request {opened[0]['id']} " in str(again.value)
+    assert len(requests_of(token)) == 1
 
 
 def test_the_approvers_call_applies_it_and_moves_champion(registered):
@@ -94,13 +106,9 @@ def test_the_approvers_call_applies_it_and_moves_champion(registered):
     mv = client.transition_model_version_stage(MODEL, "1", "Production")
     assert mv.current_stage == "Production"
     assert client.get_model_version_by_alias(MODEL, "champion").version == "1"
-    listed = requests.get(
-        f"{os.environ['MLFLOW_TRACKING_URI']}/api/2.0/mlflow/transition-requests/list",
-        params={"name": MODEL, "version": "1"},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    ).json()["requests"]
+    listed = requests_of(token)
     assert len(listed) == 1, listed
+    assert listed[0]["status"] == "applied", listed
     assert listed[0]["user_id"] == "alice"
     assert [a["user_id"] for a in listed[0]["approvals"]] == ["bob"]
 

@@ -5,7 +5,7 @@
 //! is `store::access`'s.
 use super::write::standing_of;
 use super::Registry;
-use crate::access::{Grant, Principal, Role, Scope, Team, TeamName};
+use crate::access::{Grant, Principal, ReadScope, Role, Scope, Team, TeamName};
 use crate::audit::{Action, Subject};
 use crate::error::{Entity, Error, Result};
 use crate::names::{ModelName, UserName};
@@ -237,6 +237,36 @@ impl Registry {
         let mut conn = self.store.acquire().await?;
         let standing = standing_of(&mut conn, actor, model).await?;
         Ok(standing.role(&self.settings.base_roles))
+    }
+
+    /// Which models the actor may read (see `ReadScope`): searches and lists keep only
+    /// those, gets refuse the others.
+    pub async fn read_scope(&self, actor: &Actor) -> Result<ReadScope> {
+        let mut conn = self.store.acquire().await?;
+        let global = standing_of(&mut conn, actor, None).await?;
+        let base = &self.settings.base_roles;
+        if global.system || global.admin || global.global.is_some() {
+            return Ok(ReadScope {
+                everything: true,
+                ..ReadScope::default()
+            });
+        }
+        let (owned, opened) = if actor.is_anonymous() {
+            (store::read_facts(&mut conn, "").await?.0, vec![])
+        } else {
+            store::read_facts(&mut conn, actor.name()).await?
+        };
+        let unowned = if actor.is_anonymous() {
+            base.anonymous.is_some()
+        } else {
+            base.signed_in.is_some()
+        };
+        Ok(ReadScope {
+            everything: false,
+            unowned,
+            owned: owned.into_iter().collect(),
+            opened: opened.into_iter().collect(),
+        })
     }
 
     /// Refuses unless the actor may read `model` (or, without one, the registry).

@@ -275,3 +275,26 @@ pub async fn owner(conn: &mut AnyConnection, model_id: i64) -> Result<Option<Tea
     .await?;
     name.map(TeamName::parse).transpose()
 }
+
+/// The facts a read scope is made of: the owned models, and the models a grant to `user`
+/// (or their teams) or their team's ownership opens to them.
+pub async fn read_facts(
+    conn: &mut AnyConnection,
+    user: &str,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let owned: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM registered_models WHERE owner_team_id IS NOT NULL")
+            .fetch_all(&mut *conn)
+            .await?;
+    let opened: Vec<String> = sqlx::query_scalar(
+        "SELECT m.name FROM registered_models m JOIN grants g ON g.model_id = m.id \
+         WHERE g.user_id IN (SELECT id FROM users WHERE name = $1) \
+            OR g.team_id IN (SELECT tm.team_id FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE u.name = $1) \
+         UNION SELECT m.name FROM registered_models m JOIN team_members tm ON tm.team_id = m.owner_team_id \
+             JOIN users u ON u.id = tm.user_id WHERE u.name = $1",
+    )
+    .bind(user)
+    .fetch_all(conn)
+    .await?;
+    Ok((owned, opened))
+}

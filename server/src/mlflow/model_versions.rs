@@ -2,7 +2,7 @@
 use super::error::ApiResult;
 use super::experiments::{parse_tags, KeyValue};
 use super::extract::{de, required, Body, QueryMap};
-use super::registered_models::model_name;
+use super::registered_models::{may_read, model_name};
 use super::search::SearchArgs;
 use super::{wire, Ctx};
 use axum::extract::State;
@@ -68,8 +68,13 @@ async fn create(
     ))
 }
 
-async fn get_one(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
+async fn get_one(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
     let name = model_name(q.get("name").map(str::to_string))?;
+    may_read(&ctx, &actor, &name).await?;
     let v = ctx
         .reg
         .get_model_version(&name, version(q.get("version").map(str::to_string))?)
@@ -117,7 +122,11 @@ async fn remove(
     Ok(Json(json!({})))
 }
 
-async fn search(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
+async fn search(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
     // MLflow's default order is the most recently updated first; name and version then
     // break ties, whatever the client asked for.
     let mut order_by = q.all("order_by");
@@ -133,7 +142,10 @@ async fn search(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
         default_max: 10_000,
         cap: 200_000,
     };
-    let (items, next) = ctx.reg.search_model_versions(args).await?;
+    let (mut items, next) = ctx.reg.search_model_versions(args).await?;
+    // Only versions of models the caller may read (a page may come back shorter).
+    let scope = ctx.reg.read_scope(&actor).await?;
+    items.retain(|v| scope.allows(v.name.as_str()));
     let list = items
         .iter()
         .map(|v| wire::model_version(v, false))
@@ -210,8 +222,13 @@ async fn transition(
     ))
 }
 
-async fn download_uri(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
+async fn download_uri(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
     let name = model_name(q.get("name").map(str::to_string))?;
+    may_read(&ctx, &actor, &name).await?;
     let uri = ctx
         .reg
         .model_version_download_uri(&name, version(q.get("version").map(str::to_string))?)

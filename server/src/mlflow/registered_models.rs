@@ -64,11 +64,14 @@ async fn create(
     ))
 }
 
-async fn get_one(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
-    let m = ctx
-        .reg
-        .get_registered_model(&model_name(q.get("name").map(str::to_string))?)
-        .await?;
+async fn get_one(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
+    let name = model_name(q.get("name").map(str::to_string))?;
+    may_read(&ctx, &actor, &name).await?;
+    let m = ctx.reg.get_registered_model(&name).await?;
     Ok(Json(
         json!({"registered_model": wire::registered_model(&m)}),
     ))
@@ -135,8 +138,15 @@ async fn remove(
     Ok(Json(json!({})))
 }
 
-async fn search(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
-    let all = ctx.reg.all_registered_models().await?;
+async fn search(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
+    let mut all = ctx.reg.all_registered_models().await?;
+    // Only what the caller may read, before paging, so pages stay full.
+    let scope = ctx.reg.read_scope(&actor).await?;
+    all.retain(|m| scope.allows(m.name.as_str()));
     let mut order_by = q.all("order_by");
     order_by.push("name ASC".into());
     let args = SearchArgs {
@@ -193,8 +203,10 @@ struct Latest {
     stages: Vec<String>,
 }
 
-async fn latest(ctx: &Ctx, b: Latest) -> ApiResult<Json<Value>> {
-    let m = ctx.reg.get_registered_model(&model_name(b.name)?).await?;
+async fn latest(ctx: &Ctx, actor: &Actor, b: Latest) -> ApiResult<Json<Value>> {
+    let name = model_name(b.name)?;
+    may_read(ctx, actor, &name).await?;
+    let m = ctx.reg.get_registered_model(&name).await?;
     let stages = b
         .stages
         .iter()
@@ -213,13 +225,22 @@ async fn latest(ctx: &Ctx, b: Latest) -> ApiResult<Json<Value>> {
     Ok(Json(out))
 }
 
-async fn latest_post(State(ctx): State<Ctx>, Body(b): Body<Latest>) -> ApiResult<Json<Value>> {
-    latest(&ctx, b).await
+async fn latest_post(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    Body(b): Body<Latest>,
+) -> ApiResult<Json<Value>> {
+    latest(&ctx, &actor, b).await
 }
 
-async fn latest_get(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
+async fn latest_get(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
     latest(
         &ctx,
+        &actor,
         Latest {
             name: q.get("name").map(str::to_string),
             stages: q.all("stages"),
@@ -249,8 +270,13 @@ async fn set_alias(
     Ok(Json(json!({})))
 }
 
-async fn get_alias(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {
+async fn get_alias(
+    State(ctx): State<Ctx>,
+    Extension(actor): Extension<Actor>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
     let name = model_name(q.get("name").map(str::to_string))?;
+    may_read(&ctx, &actor, &name).await?;
     let alias = AliasName::parse(q.required("alias")?)?;
     // MLflow answers an unknown alias with 400 INVALID_PARAMETER_VALUE, and clients expect it.
     let version = ctx
@@ -280,4 +306,9 @@ async fn delete_alias(
         .delete_alias(&actor, &model_name(b.name)?, &alias)
         .await?;
     Ok(Json(json!({})))
+}
+
+/// Refuses a read of a model the caller holds no role on (`pedigree_core::access::ReadScope`).
+pub async fn may_read(ctx: &Ctx, actor: &Actor, name: &ModelName) -> ApiResult<()> {
+    Ok(ctx.reg.read_scope(actor).await?.check(actor.name(), name)?)
 }

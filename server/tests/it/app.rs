@@ -89,7 +89,7 @@ async fn seed_fraud_detector(reg: &pedigree_core::service::Registry) {
     .await
     .unwrap();
     reg.set_alias(
-        &alice,
+        &pedigree_core::user::Actor::system(),
         &name,
         AliasName::parse("champion").unwrap(),
         Version::new(2).unwrap(),

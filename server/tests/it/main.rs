@@ -8,6 +8,7 @@ mod app;
 mod audit_api;
 mod cli;
 mod common;
+mod governance_api;
 mod mlflow_api;
 mod mlflow_compat;
 mod mlflow_external;
