@@ -191,6 +191,7 @@ actions! {
     TeamRemoveMember => "team.remove_member",
     GrantSet => "grant.set",
     GrantRevoke => "grant.revoke",
+    ReviewOverride => "review.override",
 }
 
 impl fmt::Display for Action {

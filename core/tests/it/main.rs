@@ -13,6 +13,7 @@ mod credentials;
 mod external;
 mod governance;
 mod locations;
+mod review_checks;
 mod reviews;
 mod snapshot;
 mod spine;
