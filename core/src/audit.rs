@@ -192,6 +192,7 @@ actions! {
     GrantSet => "grant.set",
     GrantRevoke => "grant.revoke",
     ModelVersionRollback => "model_version.rollback",
+    ReviewOverride => "review.override",
 }
 
 impl fmt::Display for Action {

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+pub mod checks;
+pub use checks::{CheckResult, RequiredCheck};
+
 /// Longest comment or reason we accept: refuse, never truncate.
 pub const MAX_COMMENT_LEN: usize = 20_000;
 /// The most approvals a policy may ask for.
@@ -188,7 +191,7 @@ pub struct RequestComment {
 }
 
 /// A request to move `version` of `name` to `to_stage`, and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TransitionRequest {
     pub id: RequestId,
     pub name: ModelName,
@@ -210,6 +213,9 @@ pub struct TransitionRequest {
     pub decision_comment: Option<String>,
     pub approvals: Vec<Approval>,
     pub comments: Vec<RequestComment>,
+    /// The policy's required checks as last evaluated (when opened, then at each approval).
+    #[serde(default)]
+    pub checks: Vec<CheckResult>,
 }
 
 /// A model's review policy. Every request asks for `approvals_needed` distinct approvals
@@ -222,6 +228,9 @@ pub struct ReviewPolicy {
     /// The alias that an applied promotion to Production moves to the new version (the
     /// model's production alias); `None`: no alias moves.
     pub production_alias: Option<AliasName>,
+    /// Conditions a candidate must meet before a request may be approved (`checks`).
+    #[serde(default)]
+    pub checks: Vec<RequiredCheck>,
 }
 
 impl Default for ReviewPolicy {
@@ -230,6 +239,7 @@ impl Default for ReviewPolicy {
             gated_stages: vec![Stage::Production],
             approvals_needed: 1,
             production_alias: Some(default_production_alias()),
+            checks: Vec::new(),
         }
     }
 }
@@ -253,7 +263,15 @@ impl ReviewPolicy {
             gated_stages,
             approvals_needed,
             production_alias: Some(default_production_alias()),
+            checks: Vec::new(),
         })
+    }
+
+    /// The same policy requiring `checks` (names unique, at most `checks::MAX_CHECKS`).
+    pub fn with_checks(mut self, checks: Vec<RequiredCheck>) -> Result<Self> {
+        checks::validate(&checks)?;
+        self.checks = checks;
+        Ok(self)
     }
 
     /// The stored form of `gated_stages`: comma-separated stage names.

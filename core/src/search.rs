@@ -206,6 +206,14 @@ pub struct Clause {
     pub operand: Operand,
 }
 
+impl Clause {
+    /// Whether this one condition holds for `e` (a filter holds when all of its do); lets a
+    /// caller say which condition of a filter failed.
+    pub fn matches<E: Searchable + ?Sized>(&self, e: &E) -> bool {
+        eval::clause_matches(self, e)
+    }
+}
+
 /// A parsed filter: the conjunction of its clauses; no clauses matches everything.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Filter {

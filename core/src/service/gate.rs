@@ -74,7 +74,7 @@ impl Registry {
         }
         let own = req.requested_by == actor.name();
         let (req, archived) = self
-            .approve(actor, req.id, CommentText::default(), own)
+            .approve(actor, req.id, CommentText::default(), own, false)
             .await?;
         match archived {
             Some(archived) if req.status == RequestStatus::Applied => Ok(Transition {

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod model_versions;
 pub mod passwords;
 pub mod registered_models;
+mod review_checks;
 mod review_digest;
 mod review_reads;
 pub mod reviews;

@@ -87,13 +87,16 @@ impl Registry {
         reviews::policy(&mut conn, id).await
     }
 
-    /// Sets a model's review policy. Requests already open keep the approvals they asked for.
+    /// Sets a model's review policy, required checks included (an admin's). Requests
+    /// already open keep the approvals they asked for; their checks are the policy's at
+    /// each approval.
     pub async fn set_review_policy(
         &self,
         actor: &Actor,
         name: &ModelName,
         policy: ReviewPolicy,
     ) -> Result<ReviewPolicy> {
+        crate::review::checks::validate(&policy.checks)?;
         let mut w = self.begin(actor).await?;
         let m = models::lock(w.tx(), name).await?;
         let before = reviews::policy(w.conn(), m.id).await?;

@@ -12,6 +12,7 @@
 //! The SQL is `store::reviews`'s.
 use super::model_versions::check_archive_flag;
 use super::model_versions::Via;
+use super::review_checks::{evaluate, failing, refusal};
 use super::review_digest::artifact_digest;
 use super::write::Write;
 use super::Registry;
@@ -23,6 +24,7 @@ use crate::names::{ModelName, Stage, Version};
 use crate::review::{CommentText, RequestId, RequestStatus, TransitionRequest};
 use crate::store::models::aliases;
 use crate::store::models::{self, LockedModel};
+use crate::store::review_checks;
 use crate::store::reviews::{self, NewRequestRow};
 use crate::store::{holders, or_exists, versions};
 use crate::time::now_millis;
@@ -150,11 +152,15 @@ impl Registry {
                 format!("An open transition request of {name}/{version} to {to} exists already.")
             })
         })?;
+        let backend = w.backend();
+        let checks = evaluate(w.conn(), backend, m.id, &target, &policy.checks).await?;
+        review_checks::replace_results(w.conn(), id, &checks).await?;
         let req = load_one(w.conn(), id).await?;
         w.commit(
             (),
             json!({"request_id": id, "to_stage": to, "approvals_needed": req.approvals_needed,
-                   "candidate_source": req.candidate_source, "candidate_digest": req.candidate_digest}),
+                   "candidate_source": req.candidate_source, "candidate_digest": req.candidate_digest,
+                   "checks": checks}),
         )
         .await?;
         Ok(req)
@@ -171,18 +177,20 @@ impl Registry {
         id: RequestId,
         comment: CommentText,
     ) -> Result<TransitionRequest> {
-        Ok(self.approve(actor, id, comment, false).await?.0)
+        Ok(self.approve(actor, id, comment, false, false).await?.0)
     }
 
     /// Approves, as `approve_transition_request` says; `own_request` lets the requester
     /// approve (an approver's direct transition, `super::gate`). Also answers the versions
-    /// archived when this approval applied the transition.
+    /// archived when this approval applied the transition. Failing required checks refuse
+    /// it unless `override_checks` (an admin's, `super::review_checks`).
     pub(super) async fn approve(
         &self,
         actor: &Actor,
         id: RequestId,
         comment: CommentText,
         own_request: bool,
+        override_checks: bool,
     ) -> Result<(TransitionRequest, Option<Vec<Version>>)> {
         require_named(actor)?;
         let Locked { mut w, m, req } = self.lock_open(actor, id, "approved").await?;
@@ -192,21 +200,33 @@ impl Registry {
             return Ok((req, None));
         }
         let applies = req.approvals.len() as i64 + 1 >= req.approvals_needed;
-        let action = if applies {
-            Action::ReviewApply
-        } else {
-            Action::ReviewApprove
+        let policy = reviews::policy(w.conn(), m.id).await?;
+        let backend = w.backend();
+        let checks = evaluate(w.conn(), backend, m.id, &target, &policy.checks).await?;
+        let failed = failing(&checks);
+        let overrides = override_checks && !failed.is_empty();
+        let action = match (overrides, applies) {
+            (true, _) => Action::ReviewOverride,
+            (false, true) => Action::ReviewApply,
+            (false, false) => Action::ReviewApprove,
         };
         let subject = Subject::ModelVersion(req.name.clone(), req.version);
+        // Authorized first, so only an approver learns what the checks saw.
         w.authorize(action, subject).await?;
+        if !failed.is_empty() && !overrides {
+            return Err(refusal(&req, &failed));
+        }
+        let overridden: Vec<&str> = failed.iter().map(|r| r.name.as_str()).collect();
         check_bound(&mut w, &req, &target).await?;
+        review_checks::replace_results(w.conn(), id, &checks).await?;
         let now = now_millis();
         reviews::add_approval(w.conn(), id, actor.name(), now).await?;
         if !comment.is_blank() {
             reviews::add_comment(w.conn(), id, actor.name(), &comment, now).await?;
         }
         let approvals = reviews::approvals(w.conn(), id).await?;
-        let mut after = json!({"request_id": id, "approvals": approvals, "status": "open"});
+        let mut after = json!({"request_id": id, "approvals": approvals, "status": "open",
+                               "checks": checks, "overridden": overridden});
         let mut moved = None;
         if applies {
             let archived = self
@@ -222,7 +242,7 @@ impl Registry {
             // The model's production alias follows an applied promotion to Production.
             let mut alias = None;
             if req.to_stage == Stage::Production {
-                if let Some(a) = reviews::policy(w.conn(), m.id).await?.production_alias {
+                if let Some(a) = policy.production_alias {
                     aliases::set(w.conn(), m.id, &a, req.version).await?;
                     let mv = holders::Move {
                         by: actor.name(),
@@ -244,7 +264,8 @@ impl Registry {
             )
             .await?;
             after = json!({"request_id": id, "approvals": approvals, "status": RequestStatus::Applied,
-                           "stage": req.to_stage, "archived": archived, "alias": alias});
+                           "stage": req.to_stage, "archived": archived, "alias": alias,
+                           "checks": checks, "overridden": overridden});
             moved = Some(archived);
         }
         let req = load_one(w.conn(), id).await?;

@@ -25,6 +25,7 @@ pub mod logged_models;
 pub mod metrics;
 pub mod models;
 pub mod outbox;
+pub mod review_checks;
 pub mod reviews;
 pub mod rows;
 pub mod runs;

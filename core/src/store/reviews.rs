@@ -62,6 +62,7 @@ impl RequestRow {
             decision_comment: self.decision_comment,
             approvals,
             comments,
+            checks: Vec::new(),
         }
     }
 }
@@ -148,6 +149,7 @@ pub async fn load(conn: &mut AnyConnection, filter: Filter) -> Result<Vec<Transi
             at: a.approved_at,
         });
     }
+    let mut checks = super::review_checks::results_in(conn, &sub, &ints, status).await?;
     let mut comments: HashMap<RequestId, Vec<RequestComment>> = HashMap::new();
     for c in cq.fetch_all(&mut *conn).await? {
         comments
@@ -164,7 +166,11 @@ pub async fn load(conn: &mut AnyConnection, filter: Filter) -> Result<Vec<Transi
         .map(|r| {
             let a = approvals.remove(&r.id).unwrap_or_default();
             let c = comments.remove(&r.id).unwrap_or_default();
-            r.into_request(a, c)
+            let checks = checks.remove(&r.id).unwrap_or_default();
+            TransitionRequest {
+                checks,
+                ..r.into_request(a, c)
+            }
         })
         .collect())
 }
@@ -366,7 +372,7 @@ pub async fn policy(conn: &mut AnyConnection, model_id: i64) -> Result<ReviewPol
         "SELECT gated_stages, approvals_needed, production_alias FROM review_policies WHERE model_id = $1",
     )
     .bind(model_id)
-    .fetch_optional(conn)
+    .fetch_optional(&mut *conn)
     .await?;
     match row {
         None => Ok(ReviewPolicy::default()),
@@ -377,6 +383,7 @@ pub async fn policy(conn: &mut AnyConnection, model_id: i64) -> Result<ReviewPol
             )?,
             approvals_needed: r.approvals_needed,
             production_alias: r.production_alias,
+            checks: super::review_checks::policy_checks(conn, model_id).await?,
         }),
     }
 }
@@ -399,7 +406,7 @@ pub async fn set_policy(
     .bind(p.approvals_needed)
     .bind(p.production_alias.as_ref())
     .bind(now)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    super::review_checks::set_policy_checks(conn, model_id, &p.checks).await
 }

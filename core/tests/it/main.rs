@@ -15,6 +15,7 @@ mod governance;
 mod governance_race;
 mod holders;
 mod locations;
+mod review_checks;
 mod reviews;
 mod snapshot;
 mod spine;

@@ -1,5 +1,5 @@
 //! Pedigree's own JSON API, under one prefix (`/api/pedigree/v1/`): what MLflow's API has
-//! no words for (the audit trail, teams, grants, tokens, holder history). Errors share the
+//! no words for (the audit trail, teams, grants, tokens, holder history, review policies). Errors share the
 //! MLflow front door's shape (`{"error_code", "message"}`, `crate::mlflow::error`), so a
 //! script handles both alike. Every request has passed the request shell (host, origin,
 //! credentials); JSON bodies only as JSON.
@@ -10,6 +10,7 @@ use crate::state::AppState;
 use axum::Router;
 
 pub mod audit;
+pub mod policies;
 pub mod session;
 
 /// The prefix every route of this API sits under.
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(models::routes())
         .merge(session::router())
         .merge(audit::routes())
+        .merge(policies::routes())
         .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
         .method_not_allowed_fallback(crate::mlflow::method_not_allowed);
     Router::new().nest(PREFIX, api)

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 mod access;
 mod audit;
+mod policy;
 mod users;
 
 #[derive(Debug, Parser)]
@@ -114,6 +115,11 @@ pub enum Command {
     },
     /// Make a team the owner of a registered model (or, with --none, clear the owner).
     Owner(access::OwnerArgs),
+    /// A model's review policy: gated stages, approvals and required checks.
+    Policy {
+        #[command(subcommand)]
+        command: policy::PolicyCommand,
+    },
 }
 
 impl Cli {
@@ -249,5 +255,6 @@ pub async fn run(cli: Cli) -> Result<i32, String> {
         Command::Revoke(args) => access::revoke(&config, args).await,
         Command::Grants { model } => access::list(&config, model).await,
         Command::Owner(args) => access::owner(&config, args).await,
+        Command::Policy { command } => policy::run(&config, command).await,
     }
 }

@@ -1,6 +1,7 @@
 //! The review queue on the MLflow API, Databricks-style:
 //! `POST /transition-requests/{create,approve,reject,delete}` (body: `name`, `version`,
-//! `stage`, `archive_existing_versions`, `comment`; `delete` cancels and also answers
+//! `stage`, `archive_existing_versions`, `comment`, and on `approve` `override_checks`: an
+//! admin approving past failing required checks; `delete` cancels and also answers
 //! DELETE), `GET /transition-requests/list?name=&version=` (`{"requests": [...]}`) and
 //! `POST /comments/create` (`name`, `version`, `comment`). A request is addressed by its
 //! version and stage (the open one, else the newest, so a decided one says it is decided),
@@ -11,7 +12,10 @@
 //! INVALID_PARAMETER_VALUE; four eyes (the requester or the version's registrant
 //! deciding), a cancel by someone else and anonymous callers are 403 PERMISSION_DENIED; a
 //! request already decided, and an apply whose artifacts no longer match the request, are
-//! 409 RESOURCE_CONFLICT.
+//! 409 RESOURCE_CONFLICT, as is an approval while a required check fails (the message
+//! names each failing check and what it saw). A request's `checks` are its required
+//! checks as last evaluated: `name`, `condition`, `passed`, `values`, `reason`,
+//! `evaluated_at`.
 use super::error::{ApiError, ApiResult};
 use super::extract::{de, required, Body, QueryMap};
 use super::registered_models::model_name;
@@ -50,6 +54,8 @@ struct Req {
     /// The request itself, when the caller knows it.
     #[serde(default, deserialize_with = "de::opt_string")]
     id: Option<String>,
+    #[serde(default)]
+    override_checks: Option<bool>,
 }
 
 impl Req {
@@ -107,6 +113,7 @@ pub fn request(r: &TransitionRequest) -> Value {
         "decided_by": r.decided_by,
         "decided_timestamp": r.decided_at,
         "decision_comment": r.decision_comment,
+        "checks": r.checks,
     })
 }
 
@@ -154,7 +161,11 @@ async fn decide(ctx: Ctx, actor: Actor, b: Req, d: Decision) -> ApiResult<Json<V
     let comment = b.comment()?;
     let reg = &ctx.reg;
     let r = match d {
-        Decision::Approve => reg.approve_transition_request(&actor, id, comment).await?,
+        Decision::Approve => {
+            let over = b.override_checks.unwrap_or(false);
+            reg.approve_transition_request_with(&actor, id, comment, over)
+                .await?
+        }
         Decision::Reject => reg.reject_transition_request(&actor, id, comment).await?,
         Decision::Cancel => reg.cancel_transition_request(&actor, id, comment).await?,
     };

@@ -15,6 +15,7 @@ mod mlflow_external;
 mod mlflow_snapshots;
 mod reliability;
 mod replay;
+mod review_policy_api;
 mod session;
 mod shell;
 mod transition_requests;
