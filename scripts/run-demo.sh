@@ -46,4 +46,6 @@ done
 echo
 echo "[run-demo] Pedigree dashboard: http://$HOST:$PORT   (Ctrl-C stops it)"
 echo
-exec "$BIN" serve --data "$DATA" "$@"
+# Signed-in users without a grant only read, so each demo user acts in the role the demo
+# gave them (the passwords and tokens were printed when the demo loaded).
+exec "$BIN" serve --data "$DATA" --default-role viewer "$@"

@@ -17,6 +17,49 @@ pub fn now_millis() -> Millis {
         .unwrap_or(0)
 }
 
+/// Where the services read the time from: the system clock, or (loading a history such as
+/// the demo registry's, and in tests) a clock someone else moves.
+#[cfg(feature = "server")]
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> Millis;
+}
+
+/// The system clock.
+#[cfg(feature = "server")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+#[cfg(feature = "server")]
+impl Clock for SystemClock {
+    fn now(&self) -> Millis {
+        now_millis()
+    }
+}
+
+/// A clock that stands still until it is set or advanced (never backwards).
+#[cfg(feature = "server")]
+#[derive(Debug, Default)]
+pub struct ManualClock(std::sync::atomic::AtomicI64);
+
+#[cfg(feature = "server")]
+impl ManualClock {
+    pub fn at(t: Millis) -> ManualClock {
+        ManualClock(std::sync::atomic::AtomicI64::new(t))
+    }
+    /// Moves the clock on by `ms` (at least 1 ms, so events stay in order).
+    pub fn advance(&self, ms: Millis) {
+        self.0
+            .fetch_add(ms.max(1), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[cfg(feature = "server")]
+impl Clock for ManualClock {
+    fn now(&self) -> Millis {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 const MS_PER_DAY: i64 = 86_400_000;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).

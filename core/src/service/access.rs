@@ -11,7 +11,6 @@ use crate::error::{Entity, Error, Result};
 use crate::names::{ModelName, UserName};
 use crate::store::access::{self as store, GrantKey};
 use crate::store::{models, or_exists, users, WriteTx};
-use crate::time::now_millis;
 use crate::user::Actor;
 use serde_json::json;
 
@@ -70,7 +69,7 @@ impl Registry {
         let mut w = self.begin(actor).await?;
         w.authorize(Action::TeamCreate, Subject::Team(name.clone()))
             .await?;
-        let now = now_millis();
+        let now = self.now();
         store::insert_team(w.conn(), &name, &description, now)
             .await
             .map_err(|e| {
@@ -99,7 +98,7 @@ impl Registry {
         let user_id = lock_user(w.tx(), user).await?;
         w.authorize(Action::TeamAddMember, Subject::Team(team.clone()))
             .await?;
-        if store::add_member(w.conn(), team_id, user_id, now_millis()).await? {
+        if store::add_member(w.conn(), team_id, user_id, self.now()).await? {
             w.commit((), json!({"member": user})).await?;
         }
         self.team(team).await
@@ -152,7 +151,7 @@ impl Registry {
         let key = grant_key(w.tx(), principal, scope).await?;
         let before = store::grant_role(w.conn(), key).await?;
         w.authorize(Action::GrantSet, principal.subject()).await?;
-        let now = now_millis();
+        let now = self.now();
         store::set_grant(w.conn(), key, role, actor.name(), now).await?;
         w.commit(
             json!({"scope": scope, "role": before}),

@@ -13,7 +13,6 @@ use crate::blob::{read_chunks, BlobReader};
 use crate::error::{Entity, Error, Result};
 use crate::names::Sha256;
 use crate::store::artifacts;
-use crate::time::now_millis;
 use crate::user::Actor;
 use bytes::Bytes;
 use futures::stream::BoxStream;
@@ -111,7 +110,7 @@ impl Registry {
             ensure_not_frozen(&mut conn, path, false).await?;
         }
         let info = self.blobs.put_chunks(body, expected).await?;
-        let now = now_millis();
+        let now = self.now();
         let size = i64::try_from(info.size).map_err(|_| Error::invalid("artifact too large"))?;
         let mut w = self.begin(actor).await?;
         let before = artifacts::lock_digest(w.tx(), path).await?;

@@ -8,7 +8,6 @@ use crate::audit::{Action, Subject};
 use crate::error::{Error, Result};
 use crate::names::UserName;
 use crate::store::{sessions, users};
-use crate::time::now_millis;
 use crate::user::{Actor, Password, User};
 use serde_json::json;
 
@@ -53,7 +52,7 @@ impl Registry {
         }
         w.authorize(Action::UserCreate, Subject::User(name.clone()))
             .await?;
-        let now = now_millis();
+        let now = self.now();
         let user = User {
             name: name.clone(),
             display_name: "Administrator".into(),

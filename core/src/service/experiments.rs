@@ -11,7 +11,6 @@ use crate::names::{ExperimentId, ExperimentName, Tag};
 use crate::store::experiments as store;
 use crate::store::kv::{KvOwner, KvTable};
 use crate::store::{or_exists, WriteTx};
-use crate::time::now_millis;
 use crate::user::Actor;
 use serde_json::json;
 
@@ -59,7 +58,7 @@ impl Registry {
         if let Some(l) = location {
             self.settings.external_artifact_roots.check(l)?;
         }
-        let now = now_millis();
+        let now = self.now();
         let mut w = self.begin(actor).await?;
         // The id is the database's, so the change is authorized once the row exists (a
         // refusal rolls it back).
@@ -149,7 +148,7 @@ impl Registry {
         if id == ExperimentId::DEFAULT && to == LifecycleStage::Deleted {
             return Err(Error::invalid("Cannot delete the default experiment '0'."));
         }
-        store::set_lifecycle(w.conn(), id, to, now_millis()).await?;
+        store::set_lifecycle(w.conn(), id, to, self.now()).await?;
         w.commit(before.lifecycle_stage, to).await?;
         Ok(())
     }
@@ -174,7 +173,7 @@ impl Registry {
         let before = lock(w.tx(), id).await?;
         w.authorize(Action::ExperimentRename, Subject::Experiment(id))
             .await?;
-        store::rename(w.conn(), id, &name, now_millis())
+        store::rename(w.conn(), id, &name, self.now())
             .await
             .map_err(|e| name_taken(e, &name))?;
         w.commit(&before.name, &name).await?;

@@ -14,7 +14,7 @@ use crate::model_version::Transition;
 use crate::names::{AliasName, ModelName, Stage, Version};
 use crate::store::models::{self, aliases, LockedModel};
 use crate::store::{holders, reviews, versions};
-use crate::time::{now_millis, Millis};
+use crate::time::Millis;
 use crate::user::Actor;
 use serde_json::json;
 
@@ -111,7 +111,7 @@ impl Registry {
         let by = w.actor().name().to_string();
         let mv = holders::Move {
             by: &by,
-            at: now_millis(),
+            at: self.now(),
             how: HowMoved::Demotion,
             request_id: None,
         };
@@ -162,7 +162,7 @@ impl Registry {
             let by = actor.name().to_string();
             let mv = holders::Move {
                 by: &by,
-                at: now_millis(),
+                at: self.now(),
                 how: HowMoved::Rollback,
                 request_id: None,
             };

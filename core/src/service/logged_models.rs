@@ -13,7 +13,6 @@ use crate::store::kv::{KvOwner, KvTable};
 use crate::store::logged_models as store;
 use crate::store::rows::json as json_text;
 use crate::store::WriteTx;
-use crate::time::now_millis;
 use crate::user::Actor;
 use serde_json::json;
 
@@ -99,7 +98,7 @@ impl Registry {
         } else {
             new.name.clone()
         };
-        let now = now_millis();
+        let now = self.now();
         let mut w = self.begin(actor).await?;
         // The model's artifact root lives under its experiment's, read in this transaction.
         let exp = crate::store::experiments::get(w.conn(), new.experiment_id)
@@ -182,7 +181,7 @@ impl Registry {
             Subject::LoggedModel(id.clone()),
         )
         .await?;
-        let now = now_millis();
+        let now = self.now();
         store::set_status(w.conn(), id, status, now).await?;
         w.commit(before.status, status).await?;
         // What this write committed: the locked row with the new status.
@@ -254,7 +253,7 @@ impl Registry {
         lock(w.tx(), id).await?;
         w.authorize(Action::LoggedModelDelete, Subject::LoggedModel(id.clone()))
             .await?;
-        store::mark_deleted(w.conn(), id, now_millis()).await?;
+        store::mark_deleted(w.conn(), id, self.now()).await?;
         w.commit((), ()).await?;
         Ok(())
     }

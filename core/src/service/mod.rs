@@ -43,6 +43,7 @@ pub struct Registry {
     policy: Arc<dyn Policy>,
     settings: Settings,
     cache: Arc<cache::ReadCache>,
+    clock: Arc<dyn crate::time::Clock>,
 }
 
 /// Registry-wide behaviour an operator chooses.
@@ -114,6 +115,16 @@ impl Registry {
         self.cache.generation()
     }
 
+    /// The same registry reading the time from `clock` (the demo loader dates a history).
+    pub fn with_clock(self, clock: Arc<dyn crate::time::Clock>) -> Registry {
+        Registry { clock, ..self }
+    }
+
+    /// The registry clock's time: what every change records as when it happened.
+    pub fn now(&self) -> crate::time::Millis {
+        self.clock.now()
+    }
+
     /// The same registry deciding writes with another policy.
     pub fn with_policy(self, policy: Arc<dyn Policy>) -> Registry {
         Registry { policy, ..self }
@@ -152,6 +163,7 @@ impl Registry {
             policy: Arc::new(AllowAll),
             settings: Settings::default(),
             cache: Arc::new(cache::ReadCache::new(false)),
+            clock: Arc::new(crate::time::SystemClock),
         })
     }
 }

@@ -14,7 +14,6 @@ use crate::model_version::{versions_to_archive, ModelVersion, NewModelVersion, T
 use crate::names::{ModelName, Stage, Tag, Version};
 use crate::store::versions::{self, NewVersionRow, Which};
 use crate::store::{artifacts, holders, models, reviews};
-use crate::time::now_millis;
 use crate::user::Actor;
 use serde_json::json;
 
@@ -30,7 +29,7 @@ impl Registry {
         actor: &Actor,
         mut new: NewModelVersion,
     ) -> Result<ModelVersion> {
-        let now = now_millis();
+        let now = self.now();
         let mut w = self.begin(actor).await?;
         let m = models::lock(w.tx(), &new.name).await?;
         // The number is read under the model's lock and moved on below under the same
@@ -51,7 +50,7 @@ impl Registry {
         new.logged_model_id = resolved.logged_model_id;
         new.source = resolved.source;
         if let Some(prefix) = &resolved.prefix {
-            artifacts::freeze(w.conn(), prefix, now_millis()).await?;
+            artifacts::freeze(w.conn(), prefix, self.now()).await?;
         }
         models::take_next_version(w.conn(), m.id, now).await?;
         let id = versions::insert(
@@ -278,7 +277,7 @@ impl Registry {
         let others = versions::stages(w.conn(), m.id).await?;
         let archived =
             versions_to_archive(version, to, archive_existing, m.single_production, &others);
-        let now = now_millis();
+        let now = self.now();
         // Archive first: the partial unique index must never see two Production rows.
         let by = w.actor().name().to_string();
         let mv = holders::Move {
@@ -313,7 +312,7 @@ impl Registry {
             Subject::ModelVersion(name.clone(), version),
         )
         .await?;
-        versions::set_description(w.conn(), m.id, version, &description, now_millis()).await?;
+        versions::set_description(w.conn(), m.id, version, &description, self.now()).await?;
         w.commit(&before.description, &description).await?;
         self.get_model_version(name, version).await
     }
@@ -335,7 +334,7 @@ impl Registry {
         .await?;
         versions::delete(w.conn(), m.id, version).await?;
         let by = actor.name().to_string();
-        let now = now_millis();
+        let now = self.now();
         let gone = holders::Move {
             by: &by,
             at: now,
@@ -344,7 +343,7 @@ impl Registry {
         };
         holders::version_gone(w.conn(), m.id, version, gone).await?;
         // Deleting a version changes the model, as MLflow records it.
-        models::touch(w.conn(), m.id, now_millis()).await?;
+        models::touch(w.conn(), m.id, self.now()).await?;
         w.commit(
             json!({"stage": before.stage, "source": before.source, "aliases": before.aliases}),
             (),

@@ -11,7 +11,6 @@ use crate::names::{AliasName, ModelName, Tag, Version};
 use crate::registered_model::{ModelSummary, RegisteredModel};
 use crate::store::models::{self, aliases};
 use crate::store::{holders, versions};
-use crate::time::now_millis;
 use crate::user::Actor;
 use serde_json::json;
 
@@ -34,7 +33,7 @@ impl Registry {
             w.conn(),
             &name,
             &description,
-            now_millis(),
+            self.now(),
             self.settings.single_production_default,
         )
         .await?;
@@ -88,7 +87,7 @@ impl Registry {
             Subject::RegisteredModel(name.clone()),
         )
         .await?;
-        models::rename(w.conn(), m.id, &new_name, now_millis()).await?;
+        models::rename(w.conn(), m.id, &new_name, self.now()).await?;
         w.commit(name, &new_name).await?;
         self.get_registered_model(&new_name).await
     }
@@ -107,7 +106,7 @@ impl Registry {
             Subject::RegisteredModel(name.clone()),
         )
         .await?;
-        models::set_description(w.conn(), m.id, &description, now_millis()).await?;
+        models::set_description(w.conn(), m.id, &description, self.now()).await?;
         w.commit(&m.description, &description).await?;
         self.get_registered_model(name).await
     }
@@ -177,7 +176,7 @@ impl Registry {
         )
         .await?;
         models::set_tag(w.conn(), m.id, &tag).await?;
-        models::touch(w.conn(), m.id, now_millis()).await?;
+        models::touch(w.conn(), m.id, self.now()).await?;
         w.commit((), &tag).await?;
         Ok(())
     }
@@ -231,12 +230,12 @@ impl Registry {
         let by = actor.name().to_string();
         let mv = holders::Move {
             by: &by,
-            at: now_millis(),
+            at: self.now(),
             how: HowMoved::Direct,
             request_id: None,
         };
         holders::alias_moved(w.conn(), m.id, &alias, Some(version), mv).await?;
-        models::touch(w.conn(), m.id, now_millis()).await?;
+        models::touch(w.conn(), m.id, self.now()).await?;
         w.commit(before, version).await?;
         Ok(())
     }
@@ -263,7 +262,7 @@ impl Registry {
         let by = actor.name().to_string();
         let mv = holders::Move {
             by: &by,
-            at: now_millis(),
+            at: self.now(),
             how: HowMoved::Direct,
             request_id: None,
         };

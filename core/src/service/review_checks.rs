@@ -21,7 +21,6 @@ use crate::review::{CheckResult, CommentText, RequestId, RequiredCheck, Transiti
 use crate::run::Run;
 use crate::store::runs::{self, Needs, Scope};
 use crate::store::{versions, Backend};
-use crate::time::now_millis;
 use crate::user::Actor;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -54,6 +53,7 @@ pub(super) async fn evaluate(
     model_id: i64,
     target: &ModelVersion,
     checks: &[RequiredCheck],
+    now: crate::time::Millis,
 ) -> Result<Vec<CheckResult>> {
     if checks.is_empty() {
         return Ok(Vec::new());
@@ -101,7 +101,6 @@ pub(super) async fn evaluate(
     };
     let candidate = seen(target);
     let production: Vec<_> = holders.iter().map(|h| (h.version, seen(h))).collect();
-    let now = now_millis();
     Ok(checks
         .iter()
         .map(|c| c.evaluate(&candidate, &production, now))

@@ -10,7 +10,6 @@ use crate::names::{ModelName, Stage, Version};
 use crate::review::{RequestId, RequestStatus, ReviewPolicy, TransitionRequest};
 use crate::store::models;
 use crate::store::reviews::{self, Filter};
-use crate::time::now_millis;
 use crate::user::Actor;
 
 impl Registry {
@@ -105,7 +104,7 @@ impl Registry {
             Subject::RegisteredModel(name.clone()),
         )
         .await?;
-        reviews::set_policy(w.conn(), m.id, &policy, now_millis()).await?;
+        reviews::set_policy(w.conn(), m.id, &policy, self.now()).await?;
         w.commit(&before, &policy).await?;
         Ok(policy)
     }

@@ -27,7 +27,6 @@ use crate::store::models::{self, LockedModel};
 use crate::store::review_checks;
 use crate::store::reviews::{self, NewRequestRow};
 use crate::store::{holders, or_exists, versions};
-use crate::time::now_millis;
 use crate::user::Actor;
 use serde_json::json;
 
@@ -143,7 +142,7 @@ impl Registry {
                 approvals_needed: policy.approvals_needed,
                 candidate_source: &target.source,
                 candidate_digest: digest.as_deref(),
-                now: now_millis(),
+                now: self.now(),
             },
         )
         .await
@@ -153,7 +152,7 @@ impl Registry {
             })
         })?;
         let backend = w.backend();
-        let checks = evaluate(w.conn(), backend, m.id, &target, &policy.checks).await?;
+        let checks = evaluate(w.conn(), backend, m.id, &target, &policy.checks, self.now()).await?;
         review_checks::replace_results(w.conn(), id, &checks).await?;
         let req = load_one(w.conn(), id).await?;
         w.commit(
@@ -202,7 +201,7 @@ impl Registry {
         let applies = req.approvals.len() as i64 + 1 >= req.approvals_needed;
         let policy = reviews::policy(w.conn(), m.id).await?;
         let backend = w.backend();
-        let checks = evaluate(w.conn(), backend, m.id, &target, &policy.checks).await?;
+        let checks = evaluate(w.conn(), backend, m.id, &target, &policy.checks, self.now()).await?;
         let failed = failing(&checks);
         let overrides = override_checks && !failed.is_empty();
         let action = match (overrides, applies) {
@@ -219,7 +218,7 @@ impl Registry {
         let overridden: Vec<&str> = failed.iter().map(|r| r.name.as_str()).collect();
         check_bound(&mut w, &req, &target).await?;
         review_checks::replace_results(w.conn(), id, &checks).await?;
-        let now = now_millis();
+        let now = self.now();
         reviews::add_approval(w.conn(), id, actor.name(), now).await?;
         if !comment.is_blank() {
             reviews::add_comment(w.conn(), id, actor.name(), &comment, now).await?;
@@ -357,7 +356,7 @@ impl Registry {
             Subject::ModelVersion(req.name.clone(), req.version),
         )
         .await?;
-        reviews::add_comment(w.conn(), id, actor.name(), &body, now_millis()).await?;
+        reviews::add_comment(w.conn(), id, actor.name(), &body, self.now()).await?;
         let req = load_one(w.conn(), id).await?;
         w.commit((), json!({"request_id": id, "comment": body}))
             .await?;
@@ -404,7 +403,7 @@ impl Registry {
     ) -> Result<TransitionRequest> {
         w.authorize(action, Subject::ModelVersion(req.name.clone(), req.version))
             .await?;
-        reviews::decide(w.conn(), req.id, status, by, comment, now_millis()).await?;
+        reviews::decide(w.conn(), req.id, status, by, comment, self.now()).await?;
         let after = load_one(w.conn(), req.id).await?;
         w.commit(
             json!({"request_id": req.id, "status": req.status}),

@@ -16,7 +16,7 @@ use crate::audit::{Action, Subject};
 use crate::error::{Error, Result};
 use crate::names::UserName;
 use crate::store::{sessions as store, users};
-use crate::time::{now_millis, Millis};
+use crate::time::Millis;
 use crate::user::{Actor, Password, ANONYMOUS};
 use serde_json::json;
 use sha2::Digest;
@@ -99,7 +99,7 @@ impl Registry {
         previous: Option<&SessionSecret>,
     ) -> Result<Attempt<SignedIn>> {
         let scopes = throttle::scopes(name, client);
-        let now = now_millis();
+        let now = self.now();
         if let Some(retry_after_secs) = self.throttled(&scopes, now).await? {
             return Ok(Attempt::Throttled { retry_after_secs });
         }
@@ -117,7 +117,7 @@ impl Registry {
         };
         let actor = Actor::new(user.clone());
         let secret = SessionSecret::generate();
-        let now = now_millis();
+        let now = self.now();
         let absolute = now + ABSOLUTE_TIMEOUT;
         let mut w = self.begin(&actor).await?;
         let Some(user_id) = users::lock(w.tx(), &user).await? else {
@@ -171,7 +171,7 @@ impl Registry {
             store::get(&mut conn, &key).await?
         };
         let Some(row) = row else { return Ok(None) };
-        let now = now_millis();
+        let now = self.now();
         if now >= row.idle_deadline || now >= row.absolute_deadline {
             let mut hk = self.store.housekeeping().await?;
             store::delete(hk.conn(), &key).await?;
@@ -233,7 +233,7 @@ impl Registry {
             .ok_or_else(|| Error::Unauthenticated("Not signed in".into()))?;
         let user = session.actor.user.clone();
         let scopes = throttle::scopes(user.as_str(), None);
-        if let Some(retry_after_secs) = self.throttled(&scopes, now_millis()).await? {
+        if let Some(retry_after_secs) = self.throttled(&scopes, self.now()).await? {
             return Ok(Attempt::Throttled { retry_after_secs });
         }
         let phc = self
@@ -284,7 +284,7 @@ impl Registry {
             after["name_truncated"] = json!(shown.len() < name.len());
         }
         let anonymous = Actor::anonymous();
-        let now = now_millis();
+        let now = self.now();
         let mut w = self.begin(&anonymous).await?;
         w.authorize(Action::SessionSignInFailed, subject).await?;
         for scope in scopes {

@@ -8,7 +8,7 @@ use crate::error::{Entity, Error, Result};
 use crate::names::UserName;
 use crate::store::or_exists;
 use crate::store::users as store;
-use crate::time::{now_millis, Millis};
+use crate::time::Millis;
 use crate::user::{Account, Actor, IssuedToken, Password, TokenInfo, User};
 use serde_json::json;
 use sha2::Digest;
@@ -74,7 +74,7 @@ impl Registry {
             name,
             display_name,
             is_admin,
-            created_at: now_millis(),
+            created_at: self.now(),
         };
         let mut w = self.begin(actor).await?;
         w.authorize(Action::UserCreate, Subject::User(user.name.clone()))
@@ -133,7 +133,7 @@ impl Registry {
         expires_at: Option<Millis>,
     ) -> Result<IssuedToken> {
         use rand::RngCore;
-        let now = now_millis();
+        let now = self.now();
         if expires_at.is_some_and(|at| at <= now) {
             return Err(Error::invalid("A token's expiry must be in the future"));
         }
@@ -171,7 +171,7 @@ impl Registry {
         }
         w.authorize(Action::TokenRevoke, Subject::Token(token_id))
             .await?;
-        store::revoke_token(w.conn(), token_id, now_millis()).await?;
+        store::revoke_token(w.conn(), token_id, self.now()).await?;
         w.commit((), ()).await?;
         Ok(())
     }
@@ -186,7 +186,7 @@ impl Registry {
         };
         let token =
             token.ok_or_else(|| Error::Unauthenticated("Invalid or revoked API token".into()))?;
-        let now = now_millis();
+        let now = self.now();
         if token.expires_at.is_some_and(|at| at <= now) {
             return Err(Error::Unauthenticated("API token expired".into()));
         }

@@ -31,6 +31,7 @@ pub(crate) struct Write<'a> {
     policy: &'a dyn Policy,
     cache: &'a super::cache::ReadCache,
     base: BaseRoles,
+    clock: &'a dyn crate::time::Clock,
     change: Option<(Action, Subject)>,
 }
 
@@ -43,6 +44,7 @@ impl Registry {
             policy: self.policy.as_ref(),
             cache: &self.cache,
             base: self.settings.base_roles,
+            clock: self.clock.as_ref(),
             change: None,
         })
     }
@@ -142,6 +144,7 @@ impl Write<'_> {
                 &subject,
                 json(&before),
                 json(&after),
+                self.clock.now(),
             )
             .await?;
         let committed = self.tx.commit().await;

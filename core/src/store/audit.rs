@@ -5,7 +5,7 @@
 use super::Backend;
 use crate::audit::{chain_hash, AuditEvent, AuditFilter, AuditRecord, SubjectFilter};
 use crate::error::Result;
-use crate::time::now_millis;
+use crate::time::Millis;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use sqlx::AnyConnection;
@@ -52,6 +52,7 @@ pub async fn append(
     conn: &mut AnyConnection,
     backend: Backend,
     record: AuditRecord,
+    at: Millis,
 ) -> Result<AuditEvent> {
     let head_sql = match backend {
         Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
@@ -59,7 +60,6 @@ pub async fn append(
     };
     let head: Head = sqlx::query_as(head_sql).fetch_one(&mut *conn).await?;
     let seq = head.seq + 1;
-    let at = now_millis();
     let hash = chain_hash(&head.hash, seq, at, &record);
     sqlx::query(
         "INSERT INTO audit_events (seq, at, actor, action, subject, before, after, prev_hash, hash) \

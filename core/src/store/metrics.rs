@@ -295,13 +295,18 @@ pub(crate) fn metric_from_row(r: &AnyRow) -> Result<Metric> {
         value,
         timestamp: rows::i(r, "timestamp")?,
         step: rows::i(r, "step")?,
-        model_id: rows::os(r, "model_id")
-            .ok()
-            .flatten()
-            .and_then(|m| LoggedModelId::parse(m).ok()),
-        dataset_name: rows::os(r, "dataset_name").ok().flatten(),
-        dataset_digest: rows::os(r, "dataset_digest").ok().flatten(),
+        // Queries that read only a metric's value leave these columns out: asked directly
+        // (not through `rows`, which reports a missing column as a database error).
+        model_id: optional(r, "model_id").and_then(|m| LoggedModelId::parse(m).ok()),
+        dataset_name: optional(r, "dataset_name"),
+        dataset_digest: optional(r, "dataset_digest"),
     })
+}
+
+/// A text column the query may not have selected.
+fn optional(r: &sqlx::any::AnyRow, col: &str) -> Option<String> {
+    use sqlx::Row;
+    r.try_get::<Option<String>, _>(col).ok().flatten()
 }
 
 /// The distinct points of a batch in order; a point logged twice keeps the model and

@@ -310,6 +310,7 @@ impl WriteTx {
         subject: &Subject,
         before: String,
         after: String,
+        at: crate::time::Millis,
     ) -> Result<i64> {
         if self.audited {
             return Err(Error::Internal(
@@ -327,6 +328,7 @@ impl WriteTx {
                 before,
                 after,
             },
+            at,
         )
         .await?;
         outbox::append(&mut self.tx, &event).await?;

@@ -10,6 +10,7 @@ mod blob;
 mod cache;
 mod common;
 mod credentials;
+mod demo;
 mod external;
 mod governance;
 mod governance_race;

@@ -82,8 +82,13 @@ pub enum Command {
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
-    /// Load the demo registry into an empty data directory, then exit.
-    Demo,
+    /// Load the demo registry into an empty data directory, then exit. Prints the demo
+    /// users' passwords and tokens once.
+    Demo {
+        /// Print one JSON object for scripts: {"versions", "users": [{"name", "role", "password", "token"}]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Audit log commands.
     Audit {
         #[command(subcommand)]
@@ -224,7 +229,7 @@ pub async fn run(cli: Cli) -> Result<i32, String> {
             println!("database is up to date ({})", config.database_url);
             Ok(0)
         }
-        Command::Demo => {
+        Command::Demo { json } => {
             let reg = open(&config).await?;
             if !reg
                 .list_model_summaries()
@@ -237,14 +242,30 @@ pub async fn run(cli: Cli) -> Result<i32, String> {
                 );
             }
             let started = std::time::Instant::now();
-            let n = pedigree_core::demo::load(&reg)
+            let demo = pedigree_core::demo::load(&reg)
                 .await
                 .map_err(|e| e.to_string())?;
+            if json {
+                let out = serde_json::json!({"versions": demo.versions, "users": demo.users});
+                println!("{out}");
+                return Ok(0);
+            }
             println!(
-                "demo registry loaded: {n} model versions in {:.1} s into {}",
+                "demo registry loaded: {} model versions in {:.1} s into {}",
+                demo.versions,
                 started.elapsed().as_secs_f64(),
                 config.data_dir.display()
             );
+            println!("demo users (passwords and tokens are shown only now):");
+            for u in &demo.users {
+                println!(
+                    "  {:<6} {:<12} password {}  token {}",
+                    u.name,
+                    u.role.as_str(),
+                    u.password,
+                    u.token
+                );
+            }
             Ok(0)
         }
         Command::Audit { command } => audit::run(&config, command).await,
