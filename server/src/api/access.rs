@@ -34,6 +34,16 @@ fn model_param(q: &QueryMap) -> ApiResult<Option<ModelName>> {
     model(q.get("model").map(str::to_string))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/pedigree/v1/me",
+    tag = "access",
+    summary = "Who the caller is and the role they hold, registry-wide or on ?model=",
+    params(
+        ("model" = String, Query, description = "model"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn me(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -49,6 +59,13 @@ async fn me(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/pedigree/v1/teams",
+    tag = "access",
+    summary = "Every team and its members",
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn teams(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -57,6 +74,16 @@ async fn teams(
     Ok(Json(json!({ "teams": st.reg.teams().await? })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/pedigree/v1/grants",
+    tag = "access",
+    summary = "Grants, or those covering ?model=",
+    params(
+        ("model" = String, Query, description = "model"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn grants(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -91,6 +118,13 @@ impl GrantBody {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/pedigree/v1/grants",
+    tag = "access",
+    summary = "Give a user or a team a role, registry-wide or on one model (admins)",
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn grant(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -106,6 +140,13 @@ async fn grant(
     Ok(Json(json!({ "grant": g })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/pedigree/v1/grants/revoke",
+    tag = "access",
+    summary = "Take a grant back (admins)",
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn revoke(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,

@@ -89,6 +89,23 @@ fn filter(q: &QueryMap) -> ApiResult<AuditFilter> {
 
 /// `GET /audit/events?<filters>&cursor=&limit=` → `{"events": [...], "next_cursor"}`, the
 /// cursor omitted on the last page.
+#[utoipa::path(
+    get,
+    path = "/api/pedigree/v1/audit/events",
+    tag = "audit",
+    summary = "Audit events newest first, filtered (actor, model, action, subject, from, to), one page per cursor",
+    params(
+        ("actor" = String, Query, description = "actor"),
+        ("model" = String, Query, description = "model"),
+        ("action" = String, Query, description = "action"),
+        ("subject" = String, Query, description = "subject"),
+        ("from" = String, Query, description = "from"),
+        ("to" = String, Query, description = "to"),
+        ("cursor" = String, Query, description = "cursor"),
+        ("limit" = i64, Query, description = "limit"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn events(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -115,6 +132,22 @@ async fn events(
 /// `GET /audit/export?format=csv|jsonl&<filters>`: every matching event oldest first,
 /// streamed as a download. An error after the first bytes ends the stream early (the
 /// client sees a broken transfer, never a silently short file).
+#[utoipa::path(
+    get,
+    path = "/api/pedigree/v1/audit/export",
+    tag = "audit",
+    summary = "The filtered audit trail, streamed oldest first as CSV or JSON Lines",
+    params(
+        ("format" = String, Query, description = "format"),
+        ("actor" = String, Query, description = "actor"),
+        ("model" = String, Query, description = "model"),
+        ("action" = String, Query, description = "action"),
+        ("subject" = String, Query, description = "subject"),
+        ("from" = String, Query, description = "from"),
+        ("to" = String, Query, description = "to"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn export(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -167,6 +200,13 @@ async fn export(
 
 /// `GET /audit/verify` → `{"ok": true, "events", "head", "actions": {name: count}}`, or
 /// `{"ok": false, "seq", "reason"}` naming the first event that does not hold.
+#[utoipa::path(
+    get,
+    path = "/api/pedigree/v1/audit/verify",
+    tag = "audit",
+    summary = "Checks the hash chain; counts the events of each action",
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn verify(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,

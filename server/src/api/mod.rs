@@ -5,6 +5,7 @@
 //! credentials); JSON bodies only as JSON.
 pub mod access;
 pub mod models;
+pub mod openapi;
 
 use crate::state::AppState;
 use axum::Router;
@@ -19,6 +20,7 @@ pub const PREFIX: &str = "/api/pedigree/v1";
 pub fn router() -> Router<AppState> {
     // Routes before `route_layer`: it wraps only the routes added ahead of it.
     let api = Router::new()
+        .route("/openapi.json", axum::routing::get(openapi::document))
         .merge(access::routes())
         .merge(models::routes())
         .merge(session::router())

@@ -26,6 +26,17 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/pedigree/v1/models/{name}/holders",
+    tag = "models",
+    summary = "Every stage and alias tenure of a model, or those covering ?at= (what served then)",
+    params(
+        ("name" = String, Path, description = "name"),
+        ("at" = String, Query, description = "at"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn holders(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -47,6 +58,17 @@ async fn holders(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/pedigree/v1/models/{name}/versions/{version}/rollback",
+    tag = "models",
+    summary = "Put a version that held Production before back in Production (approvers)",
+    params(
+        ("name" = String, Path, description = "name"),
+        ("version" = String, Path, description = "version"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn rollback(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -61,6 +83,16 @@ async fn rollback(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/pedigree/v1/models/{name}/protected-aliases",
+    tag = "models",
+    summary = "The aliases that move only by review, rollback or an approver",
+    params(
+        ("name" = String, Path, description = "name"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn protected(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -86,6 +118,17 @@ async fn set(
     Ok(Json(json!({ "protected_aliases": now })))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/pedigree/v1/models/{name}/protected-aliases/{alias}",
+    tag = "models",
+    summary = "Protect an alias (admins)",
+    params(
+        ("name" = String, Path, description = "name"),
+        ("alias" = String, Path, description = "alias"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn protect(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -94,6 +137,17 @@ async fn protect(
     set(st, actor, name, alias, true).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/pedigree/v1/models/{name}/protected-aliases/{alias}",
+    tag = "models",
+    summary = "Stop protecting an alias (admins)",
+    params(
+        ("name" = String, Path, description = "name"),
+        ("alias" = String, Path, description = "alias"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn unprotect(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,

@@ -135,6 +135,16 @@ impl PolicyBody {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/pedigree/v1/models/{name}/review-policy",
+    tag = "policies",
+    summary = "A model review policy: gated stages, approvals needed, production alias, required checks",
+    params(
+        ("name" = String, Path, description = "name"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn show(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -146,6 +156,16 @@ async fn show(
     Ok(Json(policy_json(&name, &policy)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/pedigree/v1/models/{name}/review-policy",
+    tag = "policies",
+    summary = "Replace a model review policy (admins)",
+    params(
+        ("name" = String, Path, description = "name"),
+    ),
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn set(
     State(st): State<AppState>,
     Extension(actor): Extension<Actor>,

@@ -71,6 +71,13 @@ fn too_many(retry_after_secs: u64) -> Response {
     resp
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/pedigree/v1/session",
+    tag = "session",
+    summary = "Sign in with name and password; sets the session cookie",
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn sign_in(
     State(state): State<AppState>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -102,6 +109,13 @@ async fn sign_in(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/pedigree/v1/session",
+    tag = "session",
+    summary = "Who is signed in",
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn who(session: Option<Extension<Session>>) -> ApiResult<Json<serde_json::Value>> {
     let Some(Extension(s)) = session else {
         return Err(ApiError(Error::Unauthenticated("Not signed in".into())));
@@ -114,6 +128,13 @@ async fn who(session: Option<Extension<Session>>) -> ApiResult<Json<serde_json::
     })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/pedigree/v1/session",
+    tag = "session",
+    summary = "Sign out (the session ends on the server)",
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let signed_out = match session_secret(&headers) {
         Some(secret) => state.reg.sign_out(&secret).await?,
@@ -125,6 +146,13 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiResul
     Ok(resp)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/pedigree/v1/session/password",
+    tag = "session",
+    summary = "Change the signed-in user password; ends their other sessions",
+    responses((status = 200, description = "OK"), (status = "4XX", description = "MLflow-shaped error: {error_code, message}"))
+)]
 async fn change_password(
     State(state): State<AppState>,
     headers: HeaderMap,

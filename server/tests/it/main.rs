@@ -13,6 +13,7 @@ mod mlflow_api;
 mod mlflow_compat;
 mod mlflow_external;
 mod mlflow_snapshots;
+mod openapi;
 mod reliability;
 mod replay;
 mod review_policy_api;
