@@ -24,6 +24,12 @@ impl Ctx {
     pub fn actor(&self) -> Result<&Actor, UiError> {
         required(self.actor.as_ref())
     }
+
+    /// Who reads: the actor, `None` when the request carries no identity the server
+    /// accepts (reads then see what anonymous requests see).
+    pub fn viewer(&self) -> Option<&Actor> {
+        self.actor.as_ref()
+    }
 }
 
 fn required(actor: Option<&Actor>) -> Result<&Actor, UiError> {

@@ -23,6 +23,7 @@ pub mod model_versions;
 pub mod passwords;
 pub mod registered_models;
 mod review_digest;
+mod review_queue;
 mod review_reads;
 pub mod reviews;
 pub mod run_sql;
