@@ -275,20 +275,19 @@ mod tests {
         assert_eq!(merged.get("name").as_deref(), Some("a+b"));
     }
 
-    /// The `*_ROUTE` constants are the patterns `App` declares.
+    /// The `*_ROUTE` constants and the form addresses are the patterns `App` declares.
     #[cfg(feature = "ssr")]
-    #[test]
-    fn route_constants_match_the_router() {
-        let axum_style = MODEL_ROUTE.replace(":name", "{name}");
+    #[tokio::test]
+    async fn route_constants_match_the_router() {
         let routes = leptos_axum::generate_route_list(crate::App);
-        assert!(
-            routes.iter().any(|r| r.path() == axum_style),
-            "{:?}",
-            routes
-                .iter()
-                .map(|r| r.path().to_string())
-                .collect::<Vec<_>>()
-        );
+        let paths: Vec<String> = routes.iter().map(|r| r.path().to_string()).collect();
+        for (pattern, key) in [(MODEL_ROUTE, "name"), (REVIEW_ROUTE, "id")] {
+            let axum_style = pattern.replace(&format!(":{key}"), &format!("{{{key}}}"));
+            assert!(paths.contains(&axum_style), "{axum_style} in {paths:?}");
+        }
+        for page in [SIGN_IN, CHANGE_PASSWORD] {
+            assert!(paths.iter().any(|p| p == page), "{page} in {paths:?}");
+        }
     }
 
     #[test]

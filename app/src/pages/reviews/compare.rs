@@ -7,7 +7,7 @@ use pedigree_core::review_view::{MetricRow, ParamRow};
 /// Parameters of both runs; a differing row is marked for the eye and for screen readers.
 #[component]
 pub fn ParamTable(rows: Vec<ParamRow>) -> impl IntoView {
-    const COLUMNS: &[&str] = &["Parameter", "Candidate", "Production", ""];
+    const COLUMNS: &[&str] = &["Parameter", "Candidate", "Production", "Changed"];
     if rows.is_empty() {
         return view! { <p class="muted">"Neither run logged parameters."</p> }.into_any();
     }
@@ -20,7 +20,7 @@ pub fn ParamTable(rows: Vec<ParamRow>) -> impl IntoView {
                         <td class="mono">{r.key.clone()}</td>
                         <td class="mono">{r.candidate.clone().unwrap_or_else(|| DASH.into())}</td>
                         <td class="mono">{r.production.clone().unwrap_or_else(|| DASH.into())}</td>
-                        <td class="small">{differs.then_some("differs")}</td>
+                        <td class="small">{if differs { "differs" } else { "" }}</td>
                     </tr>
                 }
             }).collect_view()}
