@@ -13,15 +13,6 @@ use pedigree_core::review_view::Identity;
 #[derive(Clone, Copy)]
 pub struct Refresh(pub RwSignal<u32>);
 
-impl Refresh {
-    /// Marks the top bar stale; does nothing outside a [`Shell`].
-    pub fn bump() {
-        if let Some(Refresh(n)) = use_context::<Refresh>() {
-            n.update(|n| *n += 1);
-        }
-    }
-}
-
 /// The top bar and `<main>`, with the page in it.
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {

@@ -288,6 +288,8 @@ pub struct ReviewPage {
     pub params: Vec<ParamRow>,
     pub metrics: Vec<MetricRow>,
     pub eligibility: Eligibility,
+    /// Who is reading; `None`: anonymous (who may not comment).
+    pub viewer: Option<String>,
     pub now: Millis,
 }
 

@@ -74,6 +74,16 @@ test.beforeAll(async ({ request }) => {
   requestId = (await created.json()).request.id;
 });
 
+test("a wrong password is refused on the sign-in page", async ({ page }) => {
+  await page.goto("/sign-in");
+  await waitForHydration(page);
+  await page.getByLabel("User name").fill(REQUESTER);
+  await page.getByLabel("Password").fill("not the passphrase at all");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("sign-in-error")).toHaveText("Invalid credentials");
+  await expect(page.getByTestId("session-user")).toHaveText("anonymous");
+});
+
 test("the requester sees their request under Mine, the reason and no Approve button", async ({
   page,
 }) => {
@@ -96,6 +106,13 @@ test("the requester sees their request under Mine, the reason and no Approve but
   );
   await expect(page.getByTestId("approve")).toHaveCount(0);
   await expect(page.getByTestId("reject")).toHaveCount(0);
+
+  // The requester may still discuss it.
+  await page.getByLabel("Add a comment").fill("Evaluated on the new quarter's holdout");
+  await page.getByRole("button", { name: "Comment" }).click();
+  await expect(page.getByTestId("comment").last()).toContainText(
+    "Evaluated on the new quarter's holdout",
+  );
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByTestId("session-user")).toHaveText("anonymous");

@@ -1,6 +1,6 @@
 //! The review queue as the dashboard reads and decides it: one tab of the queue, one
-//! request with its comparison, and approving or rejecting a request. Decisions are
-//! server actions the request page's forms post (with or without JavaScript).
+//! request with its comparison, approving, rejecting and commenting on a request. The
+//! writes are server actions the request page's forms post (with or without JavaScript).
 use crate::error::UiError;
 use leptos::prelude::*;
 use pedigree_core::review::TransitionRequest;
@@ -42,5 +42,17 @@ pub async fn reject_review(id: i64, reason: String) -> Result<TransitionRequest,
     Ok(cx
         .registry
         .reject_transition_request(cx.actor()?, id, reason)
+        .await?)
+}
+
+/// Adds a comment to request `id`'s thread.
+#[server(prefix = "/_app", endpoint = "reviews/comment")]
+pub async fn comment_review(id: i64, body: String) -> Result<TransitionRequest, UiError> {
+    let id = pedigree_core::review::RequestId::new(id)?;
+    let body = pedigree_core::review::CommentText::parse(body)?;
+    let cx = super::ctx::ctx()?;
+    Ok(cx
+        .registry
+        .comment_transition_request(cx.actor()?, id, body)
         .await?)
 }

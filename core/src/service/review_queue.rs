@@ -192,6 +192,7 @@ impl Registry {
             params,
             metrics,
             eligibility,
+            viewer: viewer(actor).map(str::to_string),
             now: now_millis(),
         })
     }

@@ -409,3 +409,68 @@ async fn review_pages_show_each_role_what_it_may_do() {
     assert!(!row(1).contains("@champion"), "{html}");
     assert!(row(1).contains(">Archived<"), "{html}");
 }
+
+/// Posts a server action's form as the page's script does (no `Accept: text/html`, so the
+/// answer is the action's own, not a redirect).
+async fn action(s: &Server, endpoint: &str, cookie: &str, form: &[(&str, &str)]) -> u16 {
+    browser()
+        .post(s.url(&format!("/_app/reviews/{endpoint}")))
+        .header("origin", &s.base)
+        .header("cookie", format!("{COOKIE}={cookie}"))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_rejection_needs_a_reason_and_the_thread_shows_every_comment() {
+    let s = spawn().await;
+    user(&s, "ann", None, false).await;
+    user(&s, "rita", None, false).await;
+    user(&s, "bob", Some(Role::Approver), false).await;
+    let id = seeded_request(&s).await.to_string();
+    let request = format!("/reviews/{id}");
+    let (ann, bob) = (signed_in(&s, "ann").await, signed_in(&s, "bob").await);
+
+    let (_, html) = page(&s, &request, Some(&ann)).await;
+    assert!(html.contains(r#"data-testid="comment-form""#), "{html}");
+    let (_, html) = page(&s, &request, None).await;
+    assert!(!html.contains(r#"data-testid="comment-form""#), "{html}");
+
+    let said = "The holdout set is the new quarter";
+    assert_eq!(
+        action(&s, "comment", &ann, &[("id", &id), ("body", said)]).await,
+        200
+    );
+    // Four eyes hold on the page's actions too.
+    assert_ne!(
+        action(&s, "approve", &ann, &[("id", &id), ("comment", "")]).await,
+        200
+    );
+    assert_ne!(
+        action(&s, "reject", &bob, &[("id", &id), ("reason", " ")]).await,
+        200
+    );
+    let why = "Accuracy fell on the fraud slice";
+    assert_eq!(
+        action(&s, "reject", &bob, &[("id", &id), ("reason", why)]).await,
+        200
+    );
+
+    let (_, html) = page(&s, &request, Some(&bob)).await;
+    assert!(html.contains(r#"data-testid="review-rejected""#), "{html}");
+    assert!(html.contains(why), "{html}");
+    assert!(html.contains(said), "{html}");
+    assert!(
+        html.contains("This request is rejected; only an open request can be decided."),
+        "{html}"
+    );
+    assert!(!html.contains(r#"data-testid="approve""#), "{html}");
+    let (_, html) = page(&s, "/reviews?tab=all", Some(&bob)).await;
+    assert!(html.contains(">rejected<"), "{html}");
+    let (_, html) = page(&s, "/reviews", Some(&bob)).await;
+    assert!(html.contains("Nothing awaits your review."), "{html}");
+}

@@ -5,13 +5,14 @@
 //! its data in place; without it the browser posts and comes back to this page.
 use super::compare::{MetricTable, ParamTable};
 use super::StatusBadge;
-use crate::api::reviews::{get_review, ApproveReview, RejectReview};
+use crate::api::reviews::{get_review, ApproveReview, CommentReview, RejectReview};
 use crate::components::{format_age, format_time, AliasBadge, ErrorBox, Link, Loaded};
 use crate::error::UiError;
 use crate::layout::Refresh;
 use crate::routes;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use pedigree_core::review::{RequestStatus, TransitionRequest};
 use pedigree_core::review_view::ReviewPage;
 
@@ -20,9 +21,13 @@ pub fn ReviewDetail() -> impl IntoView {
     let id = routes::use_param(routes::REVIEW_ROUTE, "id");
     let approve = ServerAction::<ApproveReview>::new();
     let reject = ServerAction::<RejectReview>::new();
+    let comment = ServerAction::<CommentReview>::new();
     let page = Resource::new(
-        move || (id.get(), approve.version().get(), reject.version().get()),
-        |(id, _, _)| async move {
+        move || {
+            let writes = approve.version().get() + reject.version().get();
+            (id.get(), writes + comment.version().get())
+        },
+        |(id, _)| async move {
             match id.parse::<i64>() {
                 Ok(n) => get_review(n).await,
                 Err(_) => Err(UiError::NotFound(format!(
@@ -43,7 +48,7 @@ pub fn ReviewDetail() -> impl IntoView {
     view! {
         <p class="crumbs"><Link href=routes::reviews()>"Reviews"</Link>" / "</p>
         <Loaded resource=page loading="Loading request…" let:page>
-            <RequestView page approve reject/>
+            <RequestView page approve reject comment/>
         </Loaded>
     }
 }
@@ -53,6 +58,7 @@ fn RequestView(
     page: ReviewPage,
     approve: ServerAction<ApproveReview>,
     reject: ServerAction<RejectReview>,
+    comment: ServerAction<CommentReview>,
 ) -> impl IntoView {
     let r = page.request;
     let title = format!(
@@ -81,7 +87,10 @@ fn RequestView(
         .map(|c| c.aliases.clone())
         .unwrap_or_default();
     let (outcome, decision) = (r.clone(), r.id.get());
+    let signed_in = page.viewer.is_some();
+    let thread_id = r.id.get();
     view! {
+        <Title text=format!("{title} · Pedigree")/>
         <h1 data-testid="review-title">{title}</h1>
         <Outcome request=outcome candidate_aliases=aliases/>
         <dl class="facts">
@@ -118,6 +127,28 @@ fn RequestView(
         <Decision id=decision reason=page.eligibility.reason() approve reject/>
         <h2>"Thread"</h2>
         <Thread request=r/>
+        {signed_in.then(|| view! { <CommentForm id=thread_id comment/> })}
+    }
+}
+
+/// A new comment on the thread.
+#[component]
+fn CommentForm(id: i64, comment: ServerAction<CommentReview>) -> impl IntoView {
+    let failure = move || {
+        comment
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| view! { <ErrorBox error/> })
+    };
+    view! {
+        {failure}
+        <ActionForm action=comment attr:class="form" attr:data-testid="comment-form">
+            <input type="hidden" name="id" value=id.to_string()/>
+            <label for="comment-body">"Add a comment"</label>
+            <textarea id="comment-body" name="body" rows="3" required></textarea>
+            <button type="submit">"Comment"</button>
+        </ActionForm>
     }
 }
 

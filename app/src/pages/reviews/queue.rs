@@ -5,6 +5,7 @@ use crate::api::reviews::review_queue;
 use crate::components::{format_age, DataTable, Link, Loaded};
 use crate::routes;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use pedigree_core::review_view::{QueuePage, QueueTab};
 
@@ -14,6 +15,7 @@ pub fn ReviewQueue() -> impl IntoView {
     let tab = Memo::new(move |_| QueueTab::from_query(query.with(|q| q.get("tab")).as_deref()));
     let page = Resource::new(move || tab.get(), review_queue);
     view! {
+        <Title text="Reviews · Pedigree"/>
         <h1>"Reviews"</h1>
         <nav class="tabs" aria-label="Review queue">
             {QueueTab::ALL.map(|t| view! {

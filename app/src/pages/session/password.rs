@@ -4,12 +4,14 @@
 use super::query;
 use crate::routes::{self, PasswordError};
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 #[component]
 pub fn ChangePassword() -> impl IntoView {
     let error = query("error");
     let error = move || error.get().and_then(|c| PasswordError::from_code(&c));
     view! {
+        <Title text="Change your password · Pedigree"/>
         <h1>"Change your password"</h1>
         <p class="muted">"Choose a new password of at least 12 characters before you go on."</p>
         {move || error().map(|e| view! {

@@ -4,6 +4,7 @@
 use super::query;
 use crate::routes::{self, safe_next, SignInError};
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 #[component]
 pub fn SignIn() -> impl IntoView {
@@ -12,6 +13,7 @@ pub fn SignIn() -> impl IntoView {
     let error = move || error.get().and_then(|c| SignInError::from_code(&c));
     let next = move || next.get().filter(|n| safe_next(n)).unwrap_or_default();
     view! {
+        <Title text="Sign in · Pedigree"/>
         <h1>"Sign in"</h1>
         {move || error().map(|e| view! {
             <p class="error" role="alert" data-testid="sign-in-error">{e.message()}</p>
