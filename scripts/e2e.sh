@@ -62,7 +62,9 @@ log "server ready in $(elapsed "$t_ready") s"
 
 rm -f "$JUNIT"
 rc=0
-(cd end2end && BASE_URL="$BASE_URL" PEDIGREE_JUNIT="$JUNIT" npx --no-install playwright test "$@") || rc=$?
+# Specs that set up users and grants run the CLI against the served data directory.
+(cd end2end && BASE_URL="$BASE_URL" PEDIGREE_JUNIT="$JUNIT" PEDIGREE_E2E_BIN="$BIN" \
+  PEDIGREE_E2E_DATA="$WORK/data" npx --no-install playwright test "$@") || rc=$?
 if [ "$rc" -ne 0 ]; then
   log "playwright exit $rc; server log (last 80 lines):"
   tail -n 80 "$WORK/server.log" || true

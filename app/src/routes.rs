@@ -13,12 +13,30 @@
 //! the parent routes' params), so a model called `a%2Bb` would reach the page as `a+b`.
 //! [`use_param`] takes the raw segment from the URL and decodes it exactly once; a test
 //! below pins the router's behaviour, so an upgrade that fixes it shows up.
+mod forms;
+
+pub use forms::{safe_next, PasswordError, SignInError};
 use leptos::prelude::*;
+use pedigree_core::review::RequestId;
+use pedigree_core::review_view::QueueTab;
 use pedigree_core::{ExperimentId, ModelName, RunId, Version};
 
 /// The model page's route pattern. `App` repeats it in `path!(...)`, which takes only
 /// literals; a test checks the two agree.
 pub const MODEL_ROUTE: &str = "/models/:name";
+
+/// The request page's route pattern (see [`MODEL_ROUTE`]).
+pub const REVIEW_ROUTE: &str = "/reviews/:id";
+
+/// The sign-in page; its form posts back to the same path, where the server's form
+/// handler (`server/src/forms.rs`) signs in, sets the session cookie and redirects.
+pub const SIGN_IN: &str = "/sign-in";
+
+/// Where the sign-out button posts (the server's form handler; there is no page).
+pub const SIGN_OUT: &str = "/sign-out";
+
+/// The change-password page; its form posts back to the same path.
+pub const CHANGE_PASSWORD: &str = "/account/password";
 
 /// The home page, which shows the model list.
 pub fn home() -> String {
@@ -59,6 +77,44 @@ pub fn run(id: &RunId) -> String {
 /// Stage transitions waiting for a reviewer.
 pub fn reviews() -> String {
     "/reviews".to_string()
+}
+
+/// One tab of the review queue.
+pub fn reviews_tab(tab: QueueTab) -> String {
+    format!("/reviews?tab={}", tab.as_str())
+}
+
+/// One transition request.
+pub fn review(id: RequestId) -> String {
+    format!("/reviews/{id}")
+}
+
+/// The sign-in page.
+pub fn sign_in() -> String {
+    SIGN_IN.to_string()
+}
+
+/// The sign-in page, coming back to `next` (a path of this site) once signed in.
+pub fn sign_in_then(next: &str) -> String {
+    format!("{SIGN_IN}?next={}", encode_segment(next))
+}
+
+/// The sign-in page saying why the last attempt failed (`error`, one of
+/// [`SignInError`]'s codes).
+pub fn sign_in_failed(error: SignInError, next: Option<&str>) -> String {
+    let next = next
+        .filter(|n| safe_next(n))
+        .map(|n| format!("&next={}", encode_segment(n)))
+        .unwrap_or_default();
+    format!("{SIGN_IN}?error={}{next}", error.code())
+}
+
+/// The change-password page, saying why the last attempt failed when `error` is given.
+pub fn change_password(error: Option<PasswordError>) -> String {
+    match error {
+        Some(e) => format!("{CHANGE_PASSWORD}?error={}", e.code()),
+        None => CHANGE_PASSWORD.to_string(),
+    }
 }
 
 /// The audit log.
@@ -219,20 +275,19 @@ mod tests {
         assert_eq!(merged.get("name").as_deref(), Some("a+b"));
     }
 
-    /// The `*_ROUTE` constants are the patterns `App` declares.
+    /// The `*_ROUTE` constants and the form addresses are the patterns `App` declares.
     #[cfg(feature = "ssr")]
-    #[test]
-    fn route_constants_match_the_router() {
-        let axum_style = MODEL_ROUTE.replace(":name", "{name}");
+    #[tokio::test]
+    async fn route_constants_match_the_router() {
         let routes = leptos_axum::generate_route_list(crate::App);
-        assert!(
-            routes.iter().any(|r| r.path() == axum_style),
-            "{:?}",
-            routes
-                .iter()
-                .map(|r| r.path().to_string())
-                .collect::<Vec<_>>()
-        );
+        let paths: Vec<String> = routes.iter().map(|r| r.path().to_string()).collect();
+        for (pattern, key) in [(MODEL_ROUTE, "name"), (REVIEW_ROUTE, "id")] {
+            let axum_style = pattern.replace(&format!(":{key}"), &format!("{{{key}}}"));
+            assert!(paths.contains(&axum_style), "{axum_style} in {paths:?}");
+        }
+        for page in [SIGN_IN, CHANGE_PASSWORD] {
+            assert!(paths.iter().any(|p| p == page), "{page} in {paths:?}");
+        }
     }
 
     #[test]
@@ -248,6 +303,21 @@ mod tests {
         assert_eq!(run(&run_id), "/runs/0123456789abcdef0123456789abcdef");
         assert_eq!(models(), "/models");
         assert_eq!(home(), "/");
+        assert_eq!(review(RequestId::new(4).unwrap()), "/reviews/4");
+        assert_eq!(reviews_tab(QueueTab::Mine), "/reviews?tab=mine");
+        assert_eq!(sign_in_then("/reviews/4"), "/sign-in?next=%2Freviews%2F4");
+        assert_eq!(
+            sign_in_failed(SignInError::Invalid, Some("//evil.example")),
+            "/sign-in?error=invalid"
+        );
+        assert_eq!(
+            sign_in_failed(SignInError::Throttled, Some("/reviews")),
+            "/sign-in?error=throttled&next=%2Freviews"
+        );
+        assert_eq!(
+            change_password(Some(PasswordError::Mismatch)),
+            "/account/password?error=mismatch"
+        );
     }
 
     #[test]

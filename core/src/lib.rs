@@ -21,6 +21,7 @@ pub mod model_version;
 pub mod policy;
 pub mod registered_model;
 pub mod review;
+pub mod review_view;
 pub mod run;
 pub mod search;
 pub mod user;

@@ -1,6 +1,7 @@
-//! The router: health, the dashboard (SSR pages, server functions, static site files) and
-//! the MLflow API, over one [`AppState`], wrapped in the request shell (`crate::shell`).
-//! Paths under the API trees never fall through to the dashboard: they answer JSON.
+//! The router: health, the dashboard (SSR pages, server functions, its sign-in forms,
+//! static site files) and the MLflow API, over one [`AppState`], wrapped in the request
+//! shell (`crate::shell`). Paths under the API trees never fall through to the dashboard:
+//! they answer JSON.
 use crate::config::Config;
 use crate::state::AppState;
 use app::{shell, App};
@@ -53,6 +54,7 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
                 }
             }
         })
+        .merge(crate::forms::router())
         .merge(crate::mlflow::router())
         .merge(crate::api::router())
         .with_state(state.clone());

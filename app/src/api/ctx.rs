@@ -2,10 +2,11 @@
 //! request acts as. Server functions take both from here and nowhere else.
 //!
 //! The actor is resolved by the server's request shell (`server/src/shell/auth.rs`), the
-//! same code that resolves it for the MLflow API, and handed to every page render and
-//! server function as Leptos context. Without credentials it is `anonymous`, unless the
-//! server requires auth: then there is no actor, reads still work (the dashboard has no
-//! sign-in yet) and [`Ctx::actor`] refuses. When sessions arrive, only the shell changes.
+//! same code that resolves it for the MLflow API, from a token or the session cookie the
+//! sign-in form set, and handed to every page render and server function as Leptos
+//! context. Without credentials it is `anonymous`, unless the server requires auth: then
+//! there is no actor, reads still work (as anonymous, [`Ctx::viewer`]) and [`Ctx::actor`]
+//! refuses.
 use crate::error::UiError;
 use leptos::prelude::use_context;
 use pedigree_core::service::Registry;
@@ -23,6 +24,12 @@ impl Ctx {
     /// identity the server accepts.
     pub fn actor(&self) -> Result<&Actor, UiError> {
         required(self.actor.as_ref())
+    }
+
+    /// Who reads: the actor, `None` when the request carries no identity the server
+    /// accepts (reads then see what anonymous requests see).
+    pub fn viewer(&self) -> Option<&Actor> {
+        self.actor.as_ref()
     }
 }
 

@@ -10,3 +10,5 @@
 #[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod models;
+pub mod reviews;
+pub mod session;

@@ -26,6 +26,51 @@ pub fn format_time(ms: i64) -> String {
     )
 }
 
+/// How long ago `then` was at `now` (both epoch milliseconds), coarsely: `just now`,
+/// `5 min`, `3 h`, `2 d`.
+pub fn format_age(then: i64, now: i64) -> String {
+    let mins = (now - then).max(0) / 60_000;
+    match mins {
+        0 => "just now".into(),
+        1..=59 => format!("{mins} min"),
+        60..=2879 => format!("{} h", mins / 60),
+        _ => format!("{} d", mins / 1440),
+    }
+}
+
+/// A metric value: up to six significant decimals, NaN and infinities spelled out.
+pub fn format_metric(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "∞".into()
+        } else {
+            "−∞".into()
+        };
+    }
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A difference with its sign (`+0.012`, `−0.3`, `0`).
+pub fn format_delta(d: f64) -> String {
+    let text = format_metric(d.abs());
+    if d.is_nan() || text == "0" {
+        text
+    } else if d > 0.0 {
+        format!("+{text}")
+    } else {
+        format!("−{text}")
+    }
+}
+
 /// A version number as the dashboard writes it (`v3`), or a dash when there is none.
 pub fn version_or_dash(v: Option<pedigree_core::Version>) -> String {
     v.map(|v| format!("v{v}")).unwrap_or_else(|| DASH.into())
@@ -46,6 +91,23 @@ mod tests {
         assert_eq!(format_time(1_795_000_000_000), "2026-11-18 11:06 UTC");
         assert_eq!(format_time(951_782_400_000), "2000-02-29 00:00 UTC");
         assert_eq!(format_time(-1), "1969-12-31 23:59 UTC");
+    }
+
+    #[test]
+    fn ages_metrics_and_deltas() {
+        assert_eq!(format_age(0, 30_000), "just now");
+        assert_eq!(format_age(0, 5 * 60_000), "5 min");
+        assert_eq!(format_age(0, 3 * 3_600_000), "3 h");
+        assert_eq!(format_age(0, 3 * 86_400_000), "3 d");
+        assert_eq!(format_age(10, 0), "just now");
+        assert_eq!(format_metric(0.912345678), "0.912346");
+        assert_eq!(format_metric(2.0), "2");
+        assert_eq!(format_metric(-0.0000001), "0");
+        assert_eq!(format_metric(f64::NAN), "NaN");
+        assert_eq!(format_metric(f64::NEG_INFINITY), "−∞");
+        assert_eq!(format_delta(0.05), "+0.05");
+        assert_eq!(format_delta(-0.3), "−0.3");
+        assert_eq!(format_delta(0.0), "0");
     }
 
     #[test]

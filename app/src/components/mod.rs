@@ -8,7 +8,9 @@ pub mod loaded;
 pub mod table;
 
 pub use badges::{AliasBadge, StageBadge};
-pub use format::{format_time, short_id, version_or_dash, DASH};
+pub use format::{
+    format_age, format_delta, format_metric, format_time, short_id, version_or_dash, DASH,
+};
 pub use link::Link;
 pub use loaded::{set_status, ErrorBox, Loaded};
 pub use table::DataTable;

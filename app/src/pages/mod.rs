@@ -1,8 +1,10 @@
-//! The dashboard's pages, one folder per aggregate (`models/`; runs, experiments, reviews
-//! and audit come next, each at its [`crate::routes`] address). A page reads its route
-//! params, loads through [`crate::api`] inside a [`crate::components::Loaded`], and renders
-//! with [`crate::components`].
+//! The dashboard's pages, one folder per aggregate (`models/`, `reviews/`, `session/`;
+//! runs, experiments and audit come next, each at its [`crate::routes`] address). A page
+//! reads its route params, loads through [`crate::api`] inside a
+//! [`crate::components::Loaded`], and renders with [`crate::components`].
 pub mod models;
+pub mod reviews;
+pub mod session;
 
 use crate::components::set_status;
 use leptos::prelude::*;

@@ -24,6 +24,7 @@ pub mod passwords;
 pub mod registered_models;
 mod review_checks;
 mod review_digest;
+mod review_queue;
 mod review_reads;
 pub mod reviews;
 pub mod run_sql;

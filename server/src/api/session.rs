@@ -49,7 +49,7 @@ struct PasswordChange {
 }
 
 /// The cookie that carries `value` for `max_age_secs` (0 clears it).
-fn session_cookie(value: &str, max_age_secs: i64) -> HeaderValue {
+pub(crate) fn session_cookie(value: &str, max_age_secs: i64) -> HeaderValue {
     let c = cookie::Cookie::build((SESSION_COOKIE, value.to_string()))
         .secure(true)
         .http_only(true)

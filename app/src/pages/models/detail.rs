@@ -62,7 +62,7 @@ fn ModelView(page: ModelPage) -> impl IntoView {
                     <span class="badge external" data-testid="external-source" title=v.source.clone()>"external"</span>
                 });
                 view! {
-                    <tr data-testid="version-row">
+                    <tr data-testid="version-row" data-version=v.version.get()>
                         <td class="num">{format!("v{}", v.version)}" "{external}</td>
                         <td><StageBadge stage=v.stage/></td>
                         <td>{v.aliases.into_iter().map(|alias| view! { <AliasBadge alias/> }).collect_view()}</td>
