@@ -28,6 +28,7 @@ fn request(status: RequestStatus, approvals: &[&str]) -> TransitionRequest {
             })
             .collect(),
         comments: vec![],
+        checks: vec![],
     }
 }
 
