@@ -57,7 +57,12 @@ pub(crate) fn session_cookie(value: &str, max_age_secs: i64) -> HeaderValue {
         .path("/")
         .max_age(cookie::time::Duration::seconds(max_age_secs))
         .build();
-    HeaderValue::from_str(&c.to_string()).expect("a cookie is a valid header value")
+    // The value is our own hex secret (or empty), so this cannot fail; if it ever did,
+    // clearing the cookie (the user signs in again) beats panicking the request.
+    HeaderValue::from_str(&c.to_string()).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "session cookie is not a valid header value");
+        HeaderValue::from_static("__Host-pedigree_session=; Max-Age=0; Path=/; Secure; HttpOnly")
+    })
 }
 
 fn too_many(retry_after_secs: u64) -> Response {
