@@ -14,9 +14,11 @@
 //! [`use_param`] takes the raw segment from the URL and decodes it exactly once; a test
 //! below pins the router's behaviour, so an upgrade that fixes it shows up.
 mod forms;
+mod needs;
 
 pub use forms::{safe_next, PasswordError, SignInError};
 use leptos::prelude::*;
+pub use needs::{page_need, PAGES};
 use pedigree_core::review::RequestId;
 use pedigree_core::review_view::QueueTab;
 use pedigree_core::{ExperimentId, ModelName, RunId, Version};

@@ -12,24 +12,27 @@
 use crate::api::session::session_cookie;
 use crate::mlflow::error::ApiError;
 use crate::shell::auth::session_secret;
+use crate::shell::permission::Routes;
 use crate::state::AppState;
 use app::routes::{self, safe_next, PasswordError, SignInError};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
+use pedigree_core::access::Need;
 use pedigree_core::service::sessions::Attempt;
 use pedigree_core::user::Password;
 use pedigree_core::Error;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(routes::SIGN_IN, post(sign_in))
-        .route(routes::SIGN_OUT, post(sign_out))
-        .route(routes::CHANGE_PASSWORD, post(change_password))
+/// The forms check their own session: a session that must change its password carries
+/// no actor until it has, and the password form is how it does.
+pub fn router() -> Routes {
+    Routes::new()
+        .post(routes::SIGN_IN, Need::Anyone, sign_in)
+        .post(routes::SIGN_OUT, Need::Anyone, sign_out)
+        .post(routes::CHANGE_PASSWORD, Need::Anyone, change_password)
 }
 
 #[derive(Deserialize)]

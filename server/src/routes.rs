@@ -3,14 +3,15 @@
 //! shell (`crate::shell`). Paths under the API trees never fall through to the dashboard:
 //! they answer JSON.
 use crate::config::Config;
+use crate::shell::permission::Routes;
 use crate::state::AppState;
 use app::{shell, App};
 use axum::extract::{Request, State};
 use axum::http::Uri;
-use axum::routing::get;
 use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use pedigree_core::access::Need;
 use pedigree_core::service::Registry;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,33 +33,42 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
         leptos_context(registry.clone()),
         shell,
     );
-    let app = Router::new()
-        .route("/health", get(move || health(health_registry.clone())))
-        // The dashboard's server functions: `leptos_routes_with_context` mounts each at its
-        // own `/_app/...` path (see `app::api`); any other path under the prefix is a JSON
-        // 404 too, not a dashboard page.
-        .route(
-            "/_app/{*rest}",
-            axum::routing::any(crate::mlflow::not_found),
-        )
+    // Leptos's pages and server functions, each checked against its declared need.
+    let dashboard = Router::<AppState>::new()
         .leptos_routes_with_context(&state, routes, leptos_context(registry), move || {
             shell(page_options.clone())
         })
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::shell::permission::app_gate,
+        ));
+    let app = declared()
+        .get("/health", Need::Anyone, move || {
+            health(health_registry.clone())
+        })
+        .into_router()
+        .merge(dashboard)
         .fallback(move |uri: Uri, st: State<AppState>, req: Request| {
             let pages = pages.clone();
             async move {
-                if crate::shell::is_api_path(uri.path()) {
+                // Any other path under the server functions' prefix is a JSON 404 too.
+                if crate::shell::is_api_path(uri.path()) || uri.path().starts_with("/_app/") {
                     crate::mlflow::not_found(uri).await
                 } else {
                     pages(uri, st, req).await
                 }
             }
         })
+        .with_state(state.clone());
+    crate::shell::wrap(app, state)
+}
+
+/// Every route outside Leptos's, with the need each declares (`crate::shell::permission`).
+pub fn declared() -> Routes {
+    Routes::new()
         .merge(crate::forms::router())
         .merge(crate::mlflow::router())
         .merge(crate::api::router())
-        .with_state(state.clone());
-    crate::shell::wrap(app, state)
 }
 
 /// What every page render and server function finds in Leptos context: the registry, and

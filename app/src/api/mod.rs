@@ -10,5 +10,7 @@
 #[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod models;
+mod needs;
+pub use needs::{need, NEEDS};
 pub mod reviews;
 pub mod session;

@@ -5,7 +5,7 @@
 //! is `store::access`'s.
 use super::write::standing_of;
 use super::Registry;
-use crate::access::{Grant, Principal, ReadScope, Role, Scope, Team, TeamName};
+use crate::access::{Grant, Need, Principal, ReadScope, Role, Scope, Team, TeamName};
 use crate::audit::{Action, Subject};
 use crate::error::{Entity, Error, Result};
 use crate::names::{ModelName, UserName};
@@ -266,6 +266,24 @@ impl Registry {
             owned: owned.into_iter().collect(),
             opened: opened.into_iter().collect(),
         })
+    }
+
+    /// The route-level check (deny by default, see [`Need`]): refuses unless the caller
+    /// (`None`: a request without any identity, treated as anonymous) holds what the
+    /// route needs somewhere. Reads the database only for a signed-in caller whose base
+    /// role does not already reach the need.
+    pub async fn may_reach(&self, actor: Option<&Actor>, need: Need) -> Result<()> {
+        if actor.is_some_and(Actor::is_system) {
+            return Ok(());
+        }
+        let signed_in = actor.filter(|a| !a.is_anonymous());
+        let base = &self.settings.base_roles;
+        let (Some(actor), Some(role)) = (signed_in, need.settle(signed_in.is_some(), base)?) else {
+            return Ok(());
+        };
+        let mut conn = self.store.acquire().await?;
+        let standing = store::reach(&mut conn, actor.name()).await?;
+        standing.reach(base, actor.name(), role)
     }
 
     /// Refuses unless the actor may read `model` (or, without one, the registry).

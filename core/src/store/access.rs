@@ -38,6 +38,31 @@ pub async fn standing(
     .bind(model.map(ModelName::as_str))
     .fetch_all(conn)
     .await?;
+    facts(rows)
+}
+
+/// What the database says about `user`'s standing anywhere in the registry, for the
+/// route-level check ([`crate::access::Need`]): the highest grant to them or their teams
+/// over the whole registry (`global`) and on any one model (`on_model`), the admin flag,
+/// and whether they belong to a team that owns a model (`owner_member`).
+pub async fn reach(conn: &mut AnyConnection, user: &str) -> Result<Standing> {
+    let rows: Vec<FactRow> = sqlx::query_as(
+        "SELECT CASE WHEN g.model_id IS NULL THEN 'global' ELSE 'model' END AS kind, g.role AS role \
+         FROM grants g \
+         WHERE g.user_id IN (SELECT id FROM users WHERE name = $1) \
+            OR g.team_id IN (SELECT tm.team_id FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE u.name = $1) \
+         UNION ALL SELECT 'admin', NULL FROM users WHERE name = $1 AND is_admin \
+         UNION ALL SELECT 'member', NULL WHERE EXISTS (SELECT 1 FROM registered_models m \
+             JOIN team_members tm ON tm.team_id = m.owner_team_id \
+             JOIN users u ON u.id = tm.user_id WHERE u.name = $1)",
+    )
+    .bind(user)
+    .fetch_all(conn)
+    .await?;
+    facts(rows)
+}
+
+fn facts(rows: Vec<FactRow>) -> Result<Standing> {
     let mut s = Standing::default();
     for r in rows {
         let role = r.role.as_deref().map(str::parse::<Role>).transpose()?;

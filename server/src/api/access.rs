@@ -4,22 +4,24 @@
 //! an admin's (`core`'s rule, `pedigree_core::access`).
 use crate::mlflow::error::{ApiError, ApiResult};
 use crate::mlflow::extract::{Body, QueryMap};
+use crate::shell::permission::Routes;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::access::{Principal, Role, Scope, TeamName};
 use pedigree_core::user::Actor;
 use pedigree_core::{ModelName, UserName};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route("/teams", get(teams))
-        .route("/grants", get(grants).post(grant))
-        .route("/grants/revoke", post(revoke))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/me", Need::Anyone, me)
+        .get("/teams", Need::VIEWER, teams)
+        .get("/grants", Need::VIEWER, grants)
+        .post("/grants", Need::ADMIN, grant)
+        .post("/grants/revoke", Need::ADMIN, revoke)
 }
 
 fn model(m: Option<String>) -> ApiResult<Option<ModelName>> {

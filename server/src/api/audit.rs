@@ -6,14 +6,15 @@
 //! ignored.
 use crate::mlflow::error::{ApiError, ApiResult};
 use crate::mlflow::extract::QueryMap;
+use crate::shell::permission::Routes;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use futures::StreamExt;
+use pedigree_core::access::Need;
 use pedigree_core::audit::export::ExportFormat;
 use pedigree_core::audit::{AuditCursor, AuditFilter, AuditQuery, SubjectFilter, VerifyOutcome};
 use pedigree_core::time::{format_rfc3339_millis, now_millis, parse_timestamp};
@@ -21,11 +22,11 @@ use pedigree_core::user::Actor;
 use pedigree_core::{ModelName, UserName};
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/audit/events", get(events))
-        .route("/audit/export", get(export))
-        .route("/audit/verify", get(verify))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/audit/events", Need::VIEWER, events)
+        .get("/audit/export", Need::VIEWER, export)
+        .get("/audit/verify", Need::VIEWER, verify)
 }
 
 /// The filter parameters every read takes (`action` may repeat).

@@ -7,8 +7,8 @@ pub mod access;
 pub mod models;
 pub mod openapi;
 
-use crate::state::AppState;
-use axum::Router;
+use crate::shell::permission::Routes;
+use pedigree_core::access::Need;
 
 pub mod audit;
 pub mod policies;
@@ -17,16 +17,18 @@ pub mod session;
 /// The prefix every route of this API sits under.
 pub const PREFIX: &str = "/api/pedigree/v1";
 
-pub fn router() -> Router<AppState> {
-    // Routes before `route_layer`: it wraps only the routes added ahead of it.
-    let api = Router::new()
-        .route("/openapi.json", axum::routing::get(openapi::document))
+pub fn router() -> Routes {
+    // Layers after the routes: `route_layer` wraps only the routes added ahead of it.
+    let api = Routes::new()
+        .get("/openapi.json", Need::Anyone, openapi::document)
         .merge(access::routes())
         .merge(models::routes())
         .merge(session::router())
         .merge(audit::routes())
         .merge(policies::routes())
-        .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
-        .method_not_allowed_fallback(crate::mlflow::method_not_allowed);
-    Router::new().nest(PREFIX, api)
+        .map(|r| {
+            r.route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
+                .method_not_allowed_fallback(crate::mlflow::method_not_allowed)
+        });
+    Routes::new().nest(PREFIX, api)
 }

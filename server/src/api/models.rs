@@ -7,22 +7,33 @@
 //! (an admin's). The rules are `core`'s (`service::holders`).
 use crate::mlflow::error::{ApiError, ApiResult};
 use crate::mlflow::extract::QueryMap;
+use crate::shell::permission::Routes;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::routing::{get, post, put};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::user::Actor;
 use pedigree_core::{AliasName, ModelName, Version};
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/models/{name}/holders", get(holders))
-        .route("/models/{name}/versions/{version}/rollback", post(rollback))
-        .route("/models/{name}/protected-aliases", get(protected))
-        .route(
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/models/{name}/holders", Need::VIEWER, holders)
+        .post(
+            "/models/{name}/versions/{version}/rollback",
+            Need::APPROVER,
+            rollback,
+        )
+        .get("/models/{name}/protected-aliases", Need::VIEWER, protected)
+        .put(
             "/models/{name}/protected-aliases/{alias}",
-            put(protect).delete(unprotect),
+            Need::ADMIN,
+            protect,
+        )
+        .delete(
+            "/models/{name}/protected-aliases/{alias}",
+            Need::ADMIN,
+            unprotect,
         )
 }
 

@@ -12,10 +12,11 @@
 //! position.
 use crate::mlflow::error::{ApiError, ApiResult};
 use crate::mlflow::extract::Body;
+use crate::shell::permission::Routes;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::review::checks::{CheckRule, Direction};
 use pedigree_core::review::{default_production_alias, RequiredCheck, ReviewPolicy};
 use pedigree_core::user::Actor;
@@ -23,8 +24,10 @@ use pedigree_core::{AliasName, ModelName, Stage};
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/models/{name}/review-policy", get(show).put(set))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/models/{name}/review-policy", Need::VIEWER, show)
+        .put("/models/{name}/review-policy", Need::ADMIN, set)
 }
 
 /// The policy as both the API and `pedigree policy show` print it.

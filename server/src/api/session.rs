@@ -15,12 +15,13 @@
 use crate::mlflow::error::{error_response, ApiError, ApiResult};
 use crate::mlflow::extract::Body;
 use crate::shell::auth::{session_secret, SESSION_COOKIE};
+use crate::shell::permission::Routes;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::service::sessions::{Attempt, Session};
 use pedigree_core::user::Password;
 use pedigree_core::Error;
@@ -28,10 +29,12 @@ use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/session", get(who).post(sign_in).delete(sign_out))
-        .route("/session/password", post(change_password))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/session", Need::Anyone, who)
+        .post("/session", Need::Anyone, sign_in)
+        .delete("/session", Need::Anyone, sign_out)
+        .post("/session/password", Need::Anyone, change_password)
 }
 
 #[derive(Debug, Deserialize)]

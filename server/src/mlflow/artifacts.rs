@@ -4,13 +4,14 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::QueryMap;
 use super::Ctx;
+use crate::shell::permission::Routes;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use futures::TryStreamExt;
+use pedigree_core::access::Need;
 use pedigree_core::artifact::ArtifactPath;
 use pedigree_core::user::Actor;
 use pedigree_core::{Entity, Error, Sha256};
@@ -18,11 +19,12 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-pub fn routes() -> Router<Ctx> {
-    Router::new().route("/artifacts", get(list)).route(
-        "/artifacts/{*path}",
-        get(download).put(upload).delete(remove),
-    )
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/artifacts", Need::VIEWER, list)
+        .get("/artifacts/{*path}", Need::VIEWER, download)
+        .put("/artifacts/{*path}", Need::CONTRIBUTOR, upload)
+        .delete("/artifacts/{*path}", Need::CONTRIBUTOR, remove)
 }
 
 fn artifact_path(raw: &str) -> ApiResult<ArtifactPath> {

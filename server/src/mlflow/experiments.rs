@@ -3,9 +3,10 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{de, required, Body, QueryMap};
 use super::search::{page, SearchArgs};
 use super::{wire, Ctx};
+use crate::shell::permission::Routes;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::experiment::ViewType;
 use pedigree_core::location::ExternalLocation;
 use pedigree_core::search::Entity;
@@ -14,17 +15,26 @@ use pedigree_core::{ExperimentId, ExperimentName, Tag};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<Ctx> {
-    Router::new()
-        .route("/experiments/get-by-name", get(get_by_name))
-        .route("/experiments/get", get(get_one))
-        .route("/experiments/create", post(create))
-        .route("/experiments/search", post(search).get(search_get))
-        .route("/experiments/update", post(update))
-        .route("/experiments/delete", post(delete))
-        .route("/experiments/restore", post(restore))
-        .route("/experiments/set-experiment-tag", post(set_tag))
-        .route("/experiments/delete-experiment-tag", post(delete_tag))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/experiments/get-by-name", Need::VIEWER, get_by_name)
+        .get("/experiments/get", Need::VIEWER, get_one)
+        .post("/experiments/create", Need::CONTRIBUTOR, create)
+        .post("/experiments/search", Need::VIEWER, search)
+        .get("/experiments/search", Need::VIEWER, search_get)
+        .post("/experiments/update", Need::CONTRIBUTOR, update)
+        .post("/experiments/delete", Need::CONTRIBUTOR, delete)
+        .post("/experiments/restore", Need::CONTRIBUTOR, restore)
+        .post(
+            "/experiments/set-experiment-tag",
+            Need::CONTRIBUTOR,
+            set_tag,
+        )
+        .post(
+            "/experiments/delete-experiment-tag",
+            Need::CONTRIBUTOR,
+            delete_tag,
+        )
 }
 
 /// An experiment id naming an experiment to act on. A malformed id names no experiment,

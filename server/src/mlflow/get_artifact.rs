@@ -8,17 +8,21 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::QueryMap;
 use super::Ctx;
+use crate::shell::permission::Routes;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
+use pedigree_core::access::Need;
 use pedigree_core::artifact::ArtifactPath;
 use pedigree_core::{ModelName, RunId, Version};
 
-pub fn routes() -> Router<Ctx> {
-    Router::new()
-        .route("/get-artifact", get(run_artifact))
-        .route("/model-versions/get-artifact", get(model_version_artifact))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/get-artifact", Need::VIEWER, run_artifact)
+        .get(
+            "/model-versions/get-artifact",
+            Need::VIEWER,
+            model_version_artifact,
+        )
 }
 
 /// `mlflow-artifacts:/<root>` → `<root>`, the artifact tree's path of a server-owned location.

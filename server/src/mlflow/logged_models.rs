@@ -4,9 +4,10 @@ use super::experiments::{parse_params, parse_tags, KeyValue};
 use super::extract::{de, required, Body};
 use super::search::{page, SearchArgs};
 use super::{wire, Ctx};
+use crate::shell::permission::Routes;
 use axum::extract::{Path, State};
-use axum::routing::{delete, patch, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::logged_model::LoggedModelStatus;
 use pedigree_core::search::Entity;
 use pedigree_core::service::logged_models::NewLoggedModel;
@@ -15,17 +16,28 @@ use pedigree_core::{ExperimentId, LoggedModelId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<Ctx> {
-    Router::new()
-        .route("/logged-models", post(create))
-        .route("/logged-models/search", post(search))
-        .route(
-            "/logged-models/{model_id}",
-            patch(finalize).get(get_one).delete(remove),
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/logged-models", Need::CONTRIBUTOR, create)
+        .post("/logged-models/search", Need::VIEWER, search)
+        .patch("/logged-models/{model_id}", Need::CONTRIBUTOR, finalize)
+        .get("/logged-models/{model_id}", Need::VIEWER, get_one)
+        .delete("/logged-models/{model_id}", Need::CONTRIBUTOR, remove)
+        .patch(
+            "/logged-models/{model_id}/tags",
+            Need::CONTRIBUTOR,
+            set_tags,
         )
-        .route("/logged-models/{model_id}/tags", patch(set_tags))
-        .route("/logged-models/{model_id}/params", post(log_params))
-        .route("/logged-models/{model_id}/tags/{key}", delete(delete_tag))
+        .post(
+            "/logged-models/{model_id}/params",
+            Need::CONTRIBUTOR,
+            log_params,
+        )
+        .delete(
+            "/logged-models/{model_id}/tags/{key}",
+            Need::CONTRIBUTOR,
+            delete_tag,
+        )
 }
 
 #[derive(Deserialize)]

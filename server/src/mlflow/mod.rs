@@ -19,11 +19,12 @@ pub mod search;
 pub mod transition_requests;
 pub mod wire;
 
+use crate::shell::permission::Routes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
+use pedigree_core::access::Need;
 use serde_json::{json, Value};
 
 /// What every MLflow handler gets: the server's one state.
@@ -32,8 +33,8 @@ pub type Ctx = crate::state::AppState;
 /// JSON bodies are small; artifacts stream and are limited separately.
 const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
 
-pub fn router() -> Router<Ctx> {
-    let api = Router::new()
+pub fn router() -> Routes {
+    let api = Routes::new()
         .merge(experiments::routes())
         .merge(runs::routes())
         .merge(logged_models::routes())
@@ -41,18 +42,24 @@ pub fn router() -> Router<Ctx> {
         .merge(model_versions::routes())
         .merge(transition_requests::routes())
         .merge(run_artifacts::routes())
-        .route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
-        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
-        .method_not_allowed_fallback(method_not_allowed);
-    let artifacts = artifacts::routes().method_not_allowed_fallback(method_not_allowed);
-    Router::new()
+        .map(|r| {
+            r.route_layer(axum::middleware::from_fn(crate::shell::json::require_json))
+                .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+                .method_not_allowed_fallback(method_not_allowed)
+        });
+    let artifacts = artifacts::routes().map(|r| r.method_not_allowed_fallback(method_not_allowed));
+    Routes::new()
         .nest("/api/2.0/mlflow", api.clone())
         .nest("/ajax-api/2.0/mlflow", api)
         .nest("/api/2.0/mlflow-artifacts", artifacts)
-        .route("/api/3.0/mlflow/server-info", get(server_info))
-        .route("/version", get(|| async { env!("CARGO_PKG_VERSION") }))
+        .get("/api/3.0/mlflow/server-info", Need::Anyone, server_info)
+        .get("/version", Need::Anyone, version)
         .merge(get_artifact::routes())
-        .method_not_allowed_fallback(method_not_allowed)
+        .map(|r| r.method_not_allowed_fallback(method_not_allowed))
+}
+
+async fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
 }
 
 /// JSON 404 for anything under `/api` no route matches (MLflow answers an HTML page).

@@ -5,26 +5,35 @@ use super::extract::{de, required, Body, QueryMap};
 use super::registered_models::{may_read, model_name};
 use super::search::SearchArgs;
 use super::{wire, Ctx};
+use crate::shell::permission::Routes;
 use axum::extract::State;
-use axum::routing::{delete, get, patch, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::model_version::NewModelVersion;
 use pedigree_core::user::Actor;
 use pedigree_core::{LoggedModelId, Stage, Tag, Version};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<Ctx> {
-    Router::new()
-        .route("/model-versions/create", post(create))
-        .route("/model-versions/get", get(get_one))
-        .route("/model-versions/update", patch(update))
-        .route("/model-versions/delete", delete(remove))
-        .route("/model-versions/search", get(search))
-        .route("/model-versions/set-tag", post(set_tag))
-        .route("/model-versions/delete-tag", delete(delete_tag))
-        .route("/model-versions/transition-stage", post(transition))
-        .route("/model-versions/get-download-uri", get(download_uri))
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/model-versions/create", Need::CONTRIBUTOR, create)
+        .get("/model-versions/get", Need::VIEWER, get_one)
+        .patch("/model-versions/update", Need::CONTRIBUTOR, update)
+        .delete("/model-versions/delete", Need::CONTRIBUTOR, remove)
+        .get("/model-versions/search", Need::VIEWER, search)
+        .post("/model-versions/set-tag", Need::CONTRIBUTOR, set_tag)
+        .delete("/model-versions/delete-tag", Need::CONTRIBUTOR, delete_tag)
+        .post(
+            "/model-versions/transition-stage",
+            Need::CONTRIBUTOR,
+            transition,
+        )
+        .get(
+            "/model-versions/get-download-uri",
+            Need::VIEWER,
+            download_uri,
+        )
 }
 
 fn version(s: Option<String>) -> ApiResult<Version> {

@@ -4,33 +4,43 @@ use super::experiments::{parse_tags, KeyValue};
 use super::extract::{de, required, Body, QueryMap};
 use super::search::{page, SearchArgs};
 use super::{wire, Ctx};
+use crate::shell::permission::Routes;
 use axum::extract::State;
-use axum::routing::{delete, get, patch, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::search::Entity;
 use pedigree_core::user::Actor;
 use pedigree_core::{AliasName, Error, ModelName, Stage, Tag, Version};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<Ctx> {
-    Router::new()
-        .route("/registered-models/create", post(create))
-        .route("/registered-models/get", get(get_one))
-        .route("/registered-models/update", patch(update))
-        .route("/registered-models/rename", post(rename))
-        .route("/registered-models/delete", delete(remove))
-        .route("/registered-models/search", get(search))
-        .route("/registered-models/set-tag", post(set_tag))
-        .route("/registered-models/delete-tag", delete(delete_tag))
-        .route(
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/registered-models/create", Need::CONTRIBUTOR, create)
+        .get("/registered-models/get", Need::VIEWER, get_one)
+        .patch("/registered-models/update", Need::CONTRIBUTOR, update)
+        .post("/registered-models/rename", Need::CONTRIBUTOR, rename)
+        .delete("/registered-models/delete", Need::CONTRIBUTOR, remove)
+        .get("/registered-models/search", Need::VIEWER, search)
+        .post("/registered-models/set-tag", Need::CONTRIBUTOR, set_tag)
+        .delete(
+            "/registered-models/delete-tag",
+            Need::CONTRIBUTOR,
+            delete_tag,
+        )
+        .post(
             "/registered-models/get-latest-versions",
-            post(latest_post).get(latest_get),
+            Need::VIEWER,
+            latest_post,
         )
-        .route(
-            "/registered-models/alias",
-            post(set_alias).get(get_alias).delete(delete_alias),
+        .get(
+            "/registered-models/get-latest-versions",
+            Need::VIEWER,
+            latest_get,
         )
+        .post("/registered-models/alias", Need::CONTRIBUTOR, set_alias)
+        .get("/registered-models/alias", Need::VIEWER, get_alias)
+        .delete("/registered-models/alias", Need::CONTRIBUTOR, delete_alias)
 }
 
 pub fn model_name(s: Option<String>) -> ApiResult<ModelName> {

@@ -6,15 +6,16 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::QueryMap;
 use super::Ctx;
+use crate::shell::permission::Routes;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
+use pedigree_core::access::Need;
 use pedigree_core::artifact::ArtifactPath;
 use pedigree_core::RunId;
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<Ctx> {
-    Router::new().route("/artifacts/list", get(list))
+pub fn routes() -> Routes {
+    Routes::new().get("/artifacts/list", Need::VIEWER, list)
 }
 
 async fn list(State(ctx): State<Ctx>, q: QueryMap) -> ApiResult<Json<Value>> {

@@ -6,20 +6,21 @@ use super::experiments::{parse_tags, KeyValue};
 use super::extract::{de, required, Body};
 use super::runs::run_id;
 use super::Ctx;
+use crate::shell::permission::Routes;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::run::{Dataset, DatasetInput};
 use pedigree_core::user::Actor;
 use pedigree_core::LoggedModelId;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<Ctx> {
-    Router::new()
-        .route("/runs/log-inputs", post(log_inputs))
-        .route("/runs/log-model", post(log_model))
-        .route("/runs/outputs", post(outputs))
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/runs/log-inputs", Need::CONTRIBUTOR, log_inputs)
+        .post("/runs/log-model", Need::CONTRIBUTOR, log_model)
+        .post("/runs/outputs", Need::CONTRIBUTOR, outputs)
 }
 
 #[derive(Deserialize)]

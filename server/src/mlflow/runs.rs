@@ -5,9 +5,10 @@ use super::experiments::{parse_params, parse_tags, view_type, KeyValue};
 use super::extract::{de, required, Body, QueryMap};
 use super::search::SearchArgs;
 use super::{wire, Ctx};
+use crate::shell::permission::Routes;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::run::{Metric, RunStatus};
 use pedigree_core::service::runs::NewRun;
 use pedigree_core::time::now_millis;
@@ -16,20 +17,20 @@ use pedigree_core::{ExperimentId, Key, LoggedModelId, RunId, Tag};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<Ctx> {
-    Router::new()
-        .route("/runs/create", post(create))
-        .route("/runs/get", get(get_one))
-        .route("/runs/update", post(update))
-        .route("/runs/delete", post(delete))
-        .route("/runs/restore", post(restore))
-        .route("/runs/search", post(search))
-        .route("/runs/log-metric", post(log_metric))
-        .route("/runs/log-parameter", post(log_param))
-        .route("/runs/set-tag", post(set_tag))
-        .route("/runs/delete-tag", post(delete_tag))
-        .route("/runs/log-batch", post(log_batch))
-        .route("/metrics/get-history", get(history))
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/runs/create", Need::CONTRIBUTOR, create)
+        .get("/runs/get", Need::VIEWER, get_one)
+        .post("/runs/update", Need::CONTRIBUTOR, update)
+        .post("/runs/delete", Need::CONTRIBUTOR, delete)
+        .post("/runs/restore", Need::CONTRIBUTOR, restore)
+        .post("/runs/search", Need::VIEWER, search)
+        .post("/runs/log-metric", Need::CONTRIBUTOR, log_metric)
+        .post("/runs/log-parameter", Need::CONTRIBUTOR, log_param)
+        .post("/runs/set-tag", Need::CONTRIBUTOR, set_tag)
+        .post("/runs/delete-tag", Need::CONTRIBUTOR, delete_tag)
+        .post("/runs/log-batch", Need::CONTRIBUTOR, log_batch)
+        .get("/metrics/get-history", Need::VIEWER, history)
         .merge(super::run_io::routes())
 }
 

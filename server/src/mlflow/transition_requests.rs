@@ -20,9 +20,10 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{de, required, Body, QueryMap};
 use super::registered_models::model_name;
 use super::Ctx;
+use crate::shell::permission::Routes;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
+use pedigree_core::access::Need;
 use pedigree_core::review::{
     CommentText, RequestComment, RequestId, RequestStatus, TransitionRequest,
 };
@@ -32,14 +33,15 @@ use pedigree_core::{ModelName, Stage, Version};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes() -> Router<Ctx> {
-    Router::new()
-        .route("/transition-requests/create", post(create))
-        .route("/transition-requests/approve", post(approve))
-        .route("/transition-requests/reject", post(reject))
-        .route("/transition-requests/delete", post(cancel).delete(cancel))
-        .route("/transition-requests/list", get(list))
-        .route("/comments/create", post(comment))
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/transition-requests/create", Need::CONTRIBUTOR, create)
+        .post("/transition-requests/approve", Need::APPROVER, approve)
+        .post("/transition-requests/reject", Need::APPROVER, reject)
+        .post("/transition-requests/delete", Need::CONTRIBUTOR, cancel)
+        .delete("/transition-requests/delete", Need::CONTRIBUTOR, cancel)
+        .get("/transition-requests/list", Need::VIEWER, list)
+        .post("/comments/create", Need::CONTRIBUTOR, comment)
 }
 
 #[derive(Deserialize)]

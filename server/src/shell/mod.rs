@@ -20,6 +20,7 @@ pub mod headers;
 pub mod hosts;
 pub mod json;
 pub mod origin;
+pub mod permission;
 
 use crate::state::AppState;
 use axum::body::Body;

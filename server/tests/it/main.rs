@@ -15,6 +15,7 @@ mod mlflow_compat;
 mod mlflow_external;
 mod mlflow_snapshots;
 mod openapi;
+mod permissions;
 mod reliability;
 mod replay;
 mod review_policy_api;
