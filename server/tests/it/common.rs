@@ -227,3 +227,29 @@ pub fn audit_query(subject: Option<&str>, limit: i64) -> pedigree_core::audit::A
         .limit(limit)
         .unwrap()
 }
+
+/// A user (optionally with a registry-wide role) and an API token for them.
+pub async fn user_token(
+    s: &Server,
+    name: &str,
+    role: Option<pedigree_core::access::Role>,
+) -> String {
+    use pedigree_core::access::{Principal, Scope};
+    let sys = pedigree_core::user::Actor::system();
+    let user = pedigree_core::UserName::parse(name).unwrap();
+    s.registry
+        .create_user(&sys, user.clone(), String::new(), false)
+        .await
+        .unwrap();
+    if let Some(role) = role {
+        s.registry
+            .grant(&sys, &Principal::User(user.clone()), &Scope::Global, role)
+            .await
+            .unwrap();
+    }
+    s.registry
+        .issue_token(&sys, &user, "t")
+        .await
+        .unwrap()
+        .secret
+}

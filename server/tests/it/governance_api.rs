@@ -3,31 +3,14 @@
 //! production alias is protected on the MLflow API; an approver's rollback and the holder
 //! history on the native API; `/me` says what the caller holds.
 use crate::common::{servers_with, Server};
-use pedigree_core::access::{Principal, Role, Scope, TeamName};
+use pedigree_core::access::{Role, TeamName};
 use pedigree_core::user::Actor;
 use pedigree_core::{ModelName, UserName};
 use pedigree_server::config::Layer;
 use serde_json::{json, Value};
 
-/// A user (optionally with a registry-wide role) and a token for them.
 async fn token(s: &Server, name: &str, role: Option<Role>) -> String {
-    let sys = Actor::system();
-    let user = UserName::parse(name).unwrap();
-    s.registry
-        .create_user(&sys, user.clone(), String::new(), false)
-        .await
-        .unwrap();
-    if let Some(role) = role {
-        s.registry
-            .grant(&sys, &Principal::User(user.clone()), &Scope::Global, role)
-            .await
-            .unwrap();
-    }
-    s.registry
-        .issue_token(&sys, &user, "t")
-        .await
-        .unwrap()
-        .secret
+    crate::common::user_token(s, name, role).await
 }
 
 async fn call(

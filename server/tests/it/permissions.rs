@@ -2,39 +2,22 @@
 //! is requested by a caller without its role and must be refused before its handler runs;
 //! a caller holding the role gets past the check; and every page and server function
 //! Leptos mounts has a declared need, so none is served by accident.
-use crate::common::{spawn_with, Server};
-use pedigree_core::access::{Need, Principal, Role, Scope};
-use pedigree_core::user::Actor;
-use pedigree_core::UserName;
+use crate::common::{servers_with, Server};
+use pedigree_core::access::{Need, Role};
 use pedigree_server::config::Layer;
 use pedigree_server::shell::permission::app_need;
 
-/// A server where nobody holds a role without a grant.
-async fn closed() -> Server {
+/// Servers (SQLite, and PostgreSQL when configured) where nobody holds a role without a
+/// grant.
+async fn closed() -> Vec<Server> {
     let mut layer = Layer::default();
     layer.auth.default_role = Some("none".into());
     layer.auth.anonymous_role = Some("none".into());
-    spawn_with(layer).await
+    servers_with(layer).await
 }
 
 async fn token(s: &Server, name: &str, role: Option<Role>) -> String {
-    let sys = Actor::system();
-    let user = UserName::parse(name).unwrap();
-    s.registry
-        .create_user(&sys, user.clone(), String::new(), false)
-        .await
-        .unwrap();
-    if let Some(role) = role {
-        s.registry
-            .grant(&sys, &Principal::User(user.clone()), &Scope::Global, role)
-            .await
-            .unwrap();
-    }
-    s.registry
-        .issue_token(&sys, &user, "t")
-        .await
-        .unwrap()
-        .secret
+    crate::common::user_token(s, name, role).await
 }
 
 /// The declared pattern with every parameter filled in.
@@ -74,16 +57,21 @@ async fn request(
 
 #[tokio::test]
 async fn every_declared_route_refuses_callers_without_its_role_and_admits_those_with_it() {
-    let s = closed().await;
-    let nobody = token(&s, "nobody", None).await;
+    for s in closed().await {
+        walk(&s).await;
+    }
+}
+
+async fn walk(s: &Server) {
+    let nobody = token(s, "nobody", None).await;
     let holders = [
-        (Role::Viewer, token(&s, "vic", Some(Role::Viewer)).await),
+        (Role::Viewer, token(s, "vic", Some(Role::Viewer)).await),
         (
             Role::Contributor,
-            token(&s, "cora", Some(Role::Contributor)).await,
+            token(s, "cora", Some(Role::Contributor)).await,
         ),
-        (Role::Approver, token(&s, "abe", Some(Role::Approver)).await),
-        (Role::Admin, token(&s, "ada", Some(Role::Admin)).await),
+        (Role::Approver, token(s, "abe", Some(Role::Approver)).await),
+        (Role::Admin, token(s, "ada", Some(Role::Admin)).await),
     ];
     let declared = pedigree_server::routes::declared();
     assert!(
@@ -102,7 +90,7 @@ async fn every_declared_route_refuses_callers_without_its_role_and_admits_those_
         // Without any identity and without a role: refused by the check, whose message
         // names the role (a handler's own refusal would name the subject instead).
         for (who, tok) in [("anonymous", None), ("nobody", Some(nobody.as_str()))] {
-            let (status, body) = request(&s, tok, &method, &path).await;
+            let (status, body) = request(s, tok, &method, &path).await;
             assert!(
                 status == 401 || status == 403,
                 "{} {path} as {who}: {status} {body}",
@@ -119,7 +107,7 @@ async fn every_declared_route_refuses_callers_without_its_role_and_admits_those_
             );
         }
         for (held, tok) in &holders {
-            let (status, body) = request(&s, Some(tok), &method, &path).await;
+            let (status, body) = request(s, Some(tok), &method, &path).await;
             let refused_by_check = (status == 401 || status == 403) && body.contains("this needs");
             assert_eq!(
                 refused_by_check,
@@ -155,8 +143,13 @@ async fn every_page_and_server_function_has_a_declared_need() {
 
 #[tokio::test]
 async fn a_viewer_calling_the_approve_server_function_directly_is_refused() {
-    let s = closed().await;
-    let vic = token(&s, "vic", Some(Role::Viewer)).await;
+    for s in closed().await {
+        viewer_approves(&s).await;
+    }
+}
+
+async fn viewer_approves(s: &Server) {
+    let vic = token(s, "vic", Some(Role::Viewer)).await;
     let r = s
         .client
         .post(s.url("/_app/reviews/approve"))
