@@ -12,6 +12,7 @@ pub mod time;
 pub mod access;
 pub mod artifact;
 pub mod audit;
+pub mod chart;
 pub mod experiment;
 pub mod external;
 pub mod holders;
