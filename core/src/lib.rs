@@ -16,6 +16,7 @@ pub mod chart;
 pub mod experiment;
 pub mod external;
 pub mod holders;
+pub mod lineage;
 pub mod location;
 pub mod logged_model;
 pub mod model_version;
