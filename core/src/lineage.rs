@@ -56,7 +56,7 @@ pub enum NodeRef {
         name: String,
         digest: String,
     },
-    /// Nothing here to link to (an external run, a stage).
+    /// Nothing here to link to (an external run, a missing record).
     None,
 }
 
@@ -113,6 +113,22 @@ impl LineageGraph {
     /// The nodes of `kind`, in insertion order.
     pub fn of_kind(&self, kind: NodeKind) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(move |n| n.kind == kind)
+    }
+
+    /// Drops the links to models `readable` refuses. The graph of a version the caller
+    /// may read can still point at other models (an upstream model registered elsewhere);
+    /// a caller that may not read those keeps the node but loses the link, so the page
+    /// names no model it could not open.
+    pub fn unlink_unreadable(&mut self, readable: impl Fn(&ModelName) -> bool) {
+        for n in &mut self.nodes {
+            let model = match &n.href_target {
+                NodeRef::Version(m, _) | NodeRef::Model(m) => m,
+                _ => continue,
+            };
+            if !readable(model) {
+                n.href_target = NodeRef::None;
+            }
+        }
     }
 
     /// Edges whose ends are both nodes of this graph, each once; the layout draws these.

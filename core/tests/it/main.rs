@@ -15,6 +15,7 @@ mod external;
 mod governance;
 mod governance_race;
 mod holders;
+mod lineage;
 mod locations;
 mod review_checks;
 mod reviews;
