@@ -37,6 +37,9 @@ impl Layered {
             for (c, nbrs) in down.map(|c| (c, &left)).chain(up.map(|c| (c, &right))) {
                 self.reorder(c, nbrs, &mut pos);
             }
+            for c in 0..self.columns.len() {
+                self.transpose(c, [&left, &right], &mut pos);
+            }
             let now = self.crossings_with(&pos);
             if now < best.0 {
                 best = (now, self.columns.clone());
@@ -78,6 +81,38 @@ impl Layered {
         self.columns[c] = sorted.into_iter().map(|(_, s)| s).collect();
         for (i, &s) in self.columns[c].iter().enumerate() {
             pos[s] = i;
+        }
+    }
+
+    /// Swaps neighbours of column `c` while a swap alone removes crossings (the
+    /// "transpose" step of Gansner et al. 1993): barycenters cannot see a crossing two
+    /// slots with the same average make. A few rounds at most, each O(edges).
+    fn transpose(&mut self, c: usize, sides: [&[Vec<usize>]; 2], pos: &mut [usize]) {
+        let cost = |upper: usize, lower: usize, pos: &[usize]| -> usize {
+            sides
+                .iter()
+                .map(|nbrs| {
+                    let (a, b) = (&nbrs[upper], &nbrs[lower]);
+                    a.iter()
+                        .map(|&x| b.iter().filter(|&&y| pos[x] > pos[y]).count())
+                        .sum::<usize>()
+                })
+                .sum()
+        };
+        for _ in 0..4 {
+            let mut improved = false;
+            for i in 0..self.columns[c].len().saturating_sub(1) {
+                let (u, v) = (self.columns[c][i], self.columns[c][i + 1]);
+                if cost(v, u, pos) < cost(u, v, pos) {
+                    self.columns[c].swap(i, i + 1);
+                    pos[u] = i + 1;
+                    pos[v] = i;
+                    improved = true;
+                }
+            }
+            if !improved {
+                break;
+            }
         }
     }
 

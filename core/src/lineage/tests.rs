@@ -228,8 +228,9 @@ fn sixty_nodes_lay_out_without_overlap_the_same_way_every_time() {
     assert_eq!(l, layout(&g.clone(), &opts));
     let before = crossings(&layout(&g, &LayoutOptions { passes: 0, ..opts }));
     let after = crossings(&l);
+    // Random wiring keeps some crossings; the sweeps cut them about sixfold here.
     assert!(
-        after * 2 < before,
+        after * 5 < before,
         "sweeps barely helped: {before} -> {after} crossings"
     );
     // Every edge starts at the right side of its source box and ends at the left side
