@@ -142,6 +142,21 @@ fn a_flat_range_is_widened_around_its_value() {
     assert!(tiny.min < 2e-7 && tiny.max > 2e-7, "{tiny:?}");
     let nan = nice_ticks(f64::NAN, 1.0);
     assert_eq!((nan.min, nan.max), (0.0, 1.0));
+    // A diverged run logs values near f64's limits: the axis still has finite ticks.
+    for (lo, hi) in [
+        (-1e308, 1e308),
+        (0.0, f64::MAX),
+        (1e300, 1e300),
+        (1e18, 1e18 + 1e3),
+    ] {
+        let t = nice_ticks(lo, hi);
+        assert!(
+            t.values.iter().all(|v| v.is_finite()),
+            "[{lo}, {hi}]: {t:?}"
+        );
+        assert!(t.max > t.min && t.values.len() >= 2, "[{lo}, {hi}]: {t:?}");
+        assert!((t.max - t.min).is_finite(), "[{lo}, {hi}]: {t:?}");
+    }
 }
 
 #[test]

@@ -72,8 +72,9 @@ fn widen(lo: f64, hi: f64, integer: bool) -> (f64, f64) {
     if !lo.is_finite() || !hi.is_finite() {
         return (0.0, 1.0);
     }
-    // Keeps `hi - lo` finite.
-    let limit = f64::MAX / 4.0;
+    // Keeps the span finite even after rounding out to whole steps, so a chart can
+    // divide by it.
+    let limit = f64::MAX / 16.0;
     let (lo, hi) = (lo.min(hi).max(-limit), hi.max(lo).min(limit));
     let scale = lo.abs().max(hi.abs());
     if hi - lo > scale * 1e-12 {
