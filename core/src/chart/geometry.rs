@@ -87,6 +87,19 @@ pub struct HoverPoint {
     pub y: f64,
 }
 
+impl HoverPoint {
+    /// A tooltip such as `step 120: 0.9123`. A whole-number x (a step, an epoch, a
+    /// version) is written in full, since `step 120k` would not say which step.
+    pub fn title(&self, x_name: &str) -> String {
+        let x = if self.x.fract() == 0.0 && self.x.abs() < 1e15 {
+            format!("{}", self.x as i64)
+        } else {
+            super::format_value(self.x)
+        };
+        format!("{x_name} {x}: {}", super::format_value(self.y))
+    }
+}
+
 /// One series as drawn: `d` is the `<path>` data (empty for a series with no point).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesPath {

@@ -193,3 +193,24 @@ fn versions_get_whole_number_ticks_and_production_is_marked() {
     let (px, py) = g.project(Point::new(2.0, 0.93));
     assert_eq!((px, py), (50.0, 0.0));
 }
+
+#[test]
+fn tooltips_name_the_exact_step_and_a_compact_value() {
+    let s = series(
+        "acc",
+        &[(0.0, 0.5), (120.0, 0.912_345), (123_456.0, 12_345.0)],
+    );
+    let g = LineChart::layout(&[s], SQUARE, Padding::uniform(0.0));
+    let titles: Vec<String> = g.series[0].points.iter().map(|p| p.title("step")).collect();
+    assert_eq!(
+        titles,
+        ["step 0: 0.5", "step 120: 0.9123", "step 123456: 12.35k"]
+    );
+    let t = HoverPoint {
+        svg_x: 0.0,
+        svg_y: 0.0,
+        x: 1.5e9 + 0.25,
+        y: f64::NAN,
+    };
+    assert_eq!(t.title("t"), "t 1.5G: NaN");
+}
