@@ -216,3 +216,19 @@ fn values_are_written_compactly_with_four_significant_digits() {
 }
 
 mod geometry;
+
+#[test]
+fn powers_of_ten_are_settled_without_the_platforms_log10() {
+    // The browser build must compute the very same ticks as the server, or hydration
+    // finds different labels; these are the edges where a `log10` one bit off would
+    // pick another decade.
+    use super::ticks::{decade, pow10};
+    for e in -22..=22 {
+        let p: f64 = format!("1e{e}").parse().unwrap();
+        assert_eq!(pow10(e), p, "10^{e}");
+        assert_eq!(decade(p), e, "decade of 1e{e}");
+        assert_eq!(decade(p * (1.0 - f64::EPSILON)), e - 1, "just below 1e{e}");
+    }
+    assert_eq!(decade(999.999), 2);
+    assert_eq!(decade(f64::MAX), 308);
+}

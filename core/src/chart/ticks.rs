@@ -8,7 +8,8 @@ const AIM_TICKS: usize = 5;
 // Magnitudes never written in full: exponent form beyond them.
 const SMALL: f64 = 1e-3;
 const LARGE: f64 = 1e15;
-const UNITS: [(f64, &str); 4] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")];
+/// Unit suffixes by their power of ten.
+const UNITS: [(i32, &str); 4] = [(12, "T"), (9, "G"), (6, "M"), (3, "k")];
 
 /// An axis' domain, widened to whole steps, and its ticks with their labels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,7 +36,7 @@ pub fn nice_integer_ticks(lo: f64, hi: f64) -> NiceTicks {
 pub(super) fn axis_ticks(lo: f64, hi: f64, integer: bool) -> NiceTicks {
     let (lo, hi) = widen(lo, hi, integer);
     let span = hi - lo;
-    let top = span.log10().floor() as i32;
+    let top = decade(span);
     let lowest = if integer { (top - 2).max(0) } else { top - 2 };
     let mut best: Option<(usize, Grid)> = None;
     for exp in lowest..=(top + 1).max(lowest) {
@@ -85,7 +86,7 @@ fn widen(lo: f64, hi: f64, integer: bool) -> (f64, f64) {
         return (mid - 1.0, mid + 1.0);
     }
     // One unit of the value's second digit: 42 → [41, 43], 0.9 → [0.89, 0.91].
-    let pad = 10f64.powi(mid.abs().log10().floor() as i32 - 1);
+    let pad = pow10(decade(mid.abs()) - 1);
     (mid - pad, mid + pad)
 }
 
@@ -100,7 +101,7 @@ struct Grid {
 
 impl Grid {
     fn new(lo: f64, hi: f64, mult: u32, exp: i32) -> Self {
-        let step = mult as f64 * 10f64.powi(exp);
+        let step = mult as f64 * pow10(exp);
         // A bound a hair off a multiple (float noise) must not add a whole step.
         let first = (lo / step + 1e-9).floor() as i64;
         let last = (hi / step - 1e-9).ceil() as i64;
@@ -120,9 +121,9 @@ impl Grid {
     fn value(&self, i: i64) -> f64 {
         let m = (i * self.mult as i64) as f64;
         if self.exp >= 0 {
-            m * 10f64.powi(self.exp)
+            m * pow10(self.exp)
         } else {
-            m / 10f64.powi(-self.exp)
+            m / pow10(-self.exp)
         }
     }
 }
@@ -146,14 +147,13 @@ enum LabelStyle {
 impl LabelStyle {
     fn for_axis(values: &[f64], step: f64) -> Self {
         let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let step_exp = step.log10().floor() as i32;
+        let step_exp = decade(step);
         if !(SMALL..LARGE).contains(&largest) {
             return LabelStyle::Exponent { step_exp };
         }
-        if let Some(&(unit, suffix)) = UNITS.iter().find(|(u, _)| largest >= *u) {
-            let unit_exp = unit.log10().round() as i32;
+        if let Some(&(unit_exp, suffix)) = UNITS.iter().find(|(e, _)| largest >= pow10(*e)) {
             return LabelStyle::Unit {
-                unit,
+                unit: pow10(unit_exp),
                 suffix,
                 decimals: (unit_exp - step_exp).max(0) as usize,
             };
@@ -175,7 +175,7 @@ impl LabelStyle {
                 decimals,
             } => format!("{}{suffix}", fixed(v / unit, decimals)),
             LabelStyle::Exponent { step_exp } => {
-                let digits = (v.abs().log10().floor() as i32 - step_exp).max(0) as usize;
+                let digits = (decade(v.abs()) - step_exp).max(0) as usize;
                 exponent(v, digits)
             }
         }
@@ -198,13 +198,14 @@ pub fn format_value(v: f64) -> String {
     if !(SMALL..LARGE).contains(&a) {
         return exponent(v, 3);
     }
-    for (i, &(unit, suffix)) in UNITS.iter().enumerate() {
+    for (i, &(exp, suffix)) in UNITS.iter().enumerate() {
+        let unit = pow10(exp);
         if a >= unit {
             let text = significant(v / unit, 4);
             // 999.96k rounds to "1000k": say 1M instead.
             if text.trim_start_matches('-').starts_with("1000") && i > 0 {
                 let (up, up_suffix) = UNITS[i - 1];
-                return format!("{}{up_suffix}", significant(v / up, 4));
+                return format!("{}{up_suffix}", significant(v / pow10(up), 4));
             }
             return format!("{text}{suffix}");
         }
@@ -212,8 +213,37 @@ pub fn format_value(v: f64) -> String {
     significant(v, 4)
 }
 
+/// 10^e, the same on every platform. The server renders a chart and the browser build
+/// renders it again while hydrating: `powi` and `log10` may differ in the last bit between
+/// the two, and one tick label that differs breaks hydration. Products of tens are exact
+/// up to 1e22 and IEEE rounding is the same everywhere beyond.
+pub(super) fn pow10(e: i32) -> f64 {
+    let mut p = 1.0f64;
+    for _ in 0..e.unsigned_abs().min(400) {
+        p *= 10.0;
+    }
+    if e < 0 {
+        1.0 / p
+    } else {
+        p
+    }
+}
+
+/// `floor(log10(x))` for a positive `x`, settled by comparing with [`pow10`] so that it
+/// does not depend on the platform's `log10` (only the first guess does).
+pub(super) fn decade(x: f64) -> i32 {
+    let mut e = (x.log10().floor() as i32).clamp(-400, 400);
+    while e > -400 && pow10(e) > x {
+        e -= 1;
+    }
+    while e < 400 && pow10(e + 1) <= x {
+        e += 1;
+    }
+    e
+}
+
 fn significant(v: f64, digits: i32) -> String {
-    let lead = v.abs().log10().floor() as i32;
+    let lead = decade(v.abs());
     fixed(v, (digits - 1 - lead).max(0) as usize)
 }
 
