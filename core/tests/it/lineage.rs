@@ -154,6 +154,16 @@ async fn a_versions_lineage_names_its_data_its_run_its_models_and_what_it_holds(
         let l = layout(&g, &LayoutOptions::default());
         assert_eq!(l.columns.len(), 6, "every kind has its column");
         assert_eq!(crossings(&l), 0);
+
+        // Once the encoder is deleted the run still shows it consumed something.
+        reg.delete_logged_model(&alice(), &encoder).await.unwrap();
+        let after = reg.version_lineage(&fraud, v).await.unwrap();
+        let gone = after.of_kind(NodeKind::UpstreamModel).next().unwrap();
+        assert_eq!(gone.label, encoder.to_string());
+        assert_eq!(
+            (gone.detail.as_deref(), &gone.href_target),
+            (Some("not found"), &NodeRef::None)
+        );
     }
 }
 
@@ -225,5 +235,12 @@ async fn a_ten_thousand_step_metric_comes_back_in_max_points_with_its_counts() {
         );
         assert!(series[1].points.is_empty() && series[1].total == 0);
         assert!(reg.metric_series(&run, &keys, 2).await.is_err());
+        let unknown = RunId::parse("0".repeat(32)).unwrap();
+        let err = reg.metric_series(&unknown, &keys, 500).await.unwrap_err();
+        assert_eq!(
+            err.missing_entity(),
+            Some(pedigree_core::Entity::Run),
+            "{err}"
+        );
     }
 }
