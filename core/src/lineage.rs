@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 mod layout;
 mod order;
+mod place;
 
 pub use layout::{crossings, layout, EdgePath, Layout, LayoutColumn, LayoutOptions, NodeBox};
 

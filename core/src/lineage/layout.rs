@@ -1,8 +1,9 @@
 //! Layered layout of a [`LineageGraph`]: one column per node kind present, rows ordered to
-//! cut edge crossings, stacked boxes that cannot overlap, and cubic-bezier edges from the
+//! cut edge crossings, boxes placed level with what they connect to and never overlapping, and cubic-bezier edges from the
 //! right side of one box to the left side of the next. Edges that skip a column pass
 //! through a thin lane in it, so they never run across a box.
 use super::order::Layered;
+use super::place;
 use super::{LineageGraph, NodeKind};
 use crate::chart::svg_number;
 use serde::{Deserialize, Serialize};
@@ -130,7 +131,6 @@ pub fn layout(graph: &LineageGraph, opts: &LayoutOptions) -> Layout {
     }
     l.order(opts.passes);
 
-    // Stack each column's slots, centred on the tallest column.
     let slot_h = |s: usize| {
         if s < graph.nodes.len() {
             opts.node_height
@@ -138,35 +138,30 @@ pub fn layout(graph: &LineageGraph, opts: &LayoutOptions) -> Layout {
             opts.lane_height
         }
     };
-    let col_h: Vec<f64> = l
-        .columns
+    let heights: Vec<f64> = (0..l.column_of.len()).map(slot_h).collect();
+    let tops = place::place(&l.columns, &l.segments, &heights, opts.row_gap);
+    let inner_h = tops
         .iter()
-        .map(|col| {
-            col.iter().map(|&s| slot_h(s)).sum::<f64>()
-                + opts.row_gap * col.len().saturating_sub(1) as f64
-        })
-        .collect();
-    let inner_h = col_h.iter().copied().fold(0.0, f64::max);
+        .zip(&heights)
+        .map(|(t, h)| t + h)
+        .fold(0.0, f64::max);
+    let slot_y: Vec<f64> = tops.iter().map(|t| opts.margin + t).collect();
     let col_x = |c: usize| opts.margin + c as f64 * (opts.node_width + opts.column_gap);
-    let mut slot_y = vec![0.0; l.column_of.len()];
     let mut nodes = Vec::with_capacity(graph.nodes.len());
     for (c, col) in l.columns.iter().enumerate() {
-        let mut y = opts.margin + (inner_h - col_h[c]) / 2.0;
-        for (row, &s) in col.iter().enumerate() {
-            slot_y[s] = y;
-            if s < graph.nodes.len() {
-                nodes.push(NodeBox {
-                    node: s,
-                    id: graph.nodes[s].id.clone(),
-                    column: c,
-                    row,
-                    x: col_x(c),
-                    y,
-                    w: opts.node_width,
-                    h: opts.node_height,
-                });
-            }
-            y += slot_h(s) + opts.row_gap;
+        // `row` counts boxes only: the lanes in a column are no rows a reader sees.
+        let boxes = col.iter().filter(|&&s| s < graph.nodes.len());
+        for (row, &s) in boxes.enumerate() {
+            nodes.push(NodeBox {
+                node: s,
+                id: graph.nodes[s].id.clone(),
+                column: c,
+                row,
+                x: col_x(c),
+                y: slot_y[s],
+                w: opts.node_width,
+                h: opts.node_height,
+            });
         }
     }
     let mid = |s: usize| slot_y[s] + slot_h(s) / 2.0;

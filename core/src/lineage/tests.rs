@@ -255,3 +255,54 @@ fn sixty_nodes_lay_out_without_overlap_the_same_way_every_time() {
         );
     }
 }
+
+#[test]
+fn a_chain_runs_straight_and_a_fan_is_centred_on_its_source() {
+    let g = graph(
+        &[
+            ("d1", Dataset),
+            ("d2", Dataset),
+            ("d3", Dataset),
+            ("d4", Dataset),
+            ("run", Run),
+            ("retrain", Run),
+            ("v", ModelVersion),
+            ("v2", ModelVersion),
+            ("prod", Holder),
+            ("champ", Holder),
+        ],
+        &[
+            ("d1", "run"),
+            ("d2", "run"),
+            ("d3", "run"),
+            ("d4", "retrain"),
+            ("run", "v"),
+            ("retrain", "v2"),
+            ("v", "prod"),
+            ("v", "champ"),
+        ],
+    );
+    let l = layout(&g, &LayoutOptions::default());
+    let centre = |id: &str| {
+        let b = l.nodes.iter().find(|b| b.id == id).unwrap();
+        b.y + b.h / 2.0
+    };
+    assert_eq!(centre("run"), centre("v"), "run -> version is not level");
+    assert_eq!(
+        centre("run"),
+        centre("d2"),
+        "the run is not level with its middle dataset"
+    );
+    assert_eq!(
+        centre("prod") + centre("champ"),
+        2.0 * centre("v"),
+        "the holders hang to one side"
+    );
+    assert_ne!(centre("prod"), centre("champ"));
+    assert_eq!(centre("retrain"), centre("v2"));
+    assert_no_overlap(&l);
+    assert_eq!(
+        l.nodes.iter().map(|b| b.y).fold(f64::INFINITY, f64::min),
+        8.0
+    );
+}
