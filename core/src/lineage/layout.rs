@@ -1,7 +1,7 @@
 //! Layered layout of a [`LineageGraph`]: one column per node kind present, rows ordered to
-//! cut edge crossings, boxes placed level with what they connect to and never overlapping, and cubic-bezier edges from the
-//! right side of one box to the left side of the next. Edges that skip a column pass
-//! through a thin lane in it, so they never run across a box.
+//! cut edge crossings, boxes placed level with what they connect to and never overlapping,
+//! and cubic-bezier edges from the right side of one box to the left side of the next.
+//! Edges that skip a column pass through a thin lane in it, so they never run across a box.
 use super::order::Layered;
 use super::place;
 use super::{LineageGraph, NodeKind};
