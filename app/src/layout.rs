@@ -49,6 +49,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                         })}
                     </Transition>
                 </A>
+                <A href=routes::audit()>"Audit"</A>
             </nav>
             <Transition fallback=|| view! { <div class="session" data-testid="session"></div> }>
                 {move || Suspend::new(async move {
