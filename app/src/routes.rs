@@ -129,6 +129,14 @@ pub fn audit() -> String {
 /// The audit page's route.
 pub const AUDIT: &str = "/audit";
 
+/// The administrator's read-only page: users, teams, grants.
+pub const ADMIN: &str = "/admin";
+
+/// The administrator's page.
+pub fn admin() -> String {
+    ADMIN.to_string()
+}
+
 /// Percent-encodes one path segment: RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`)
 /// pass through and every other byte of the UTF-8 becomes `%XX`. Stricter than the URL
 /// standard's path set on purpose: `#`, `?`, `%`, `+`, `;` and spaces all mean something
@@ -292,7 +300,7 @@ mod tests {
             let axum_style = pattern.replace(&format!(":{key}"), &format!("{{{key}}}"));
             assert!(paths.contains(&axum_style), "{axum_style} in {paths:?}");
         }
-        for page in [SIGN_IN, CHANGE_PASSWORD, AUDIT] {
+        for page in [SIGN_IN, CHANGE_PASSWORD, AUDIT, ADMIN] {
             assert!(paths.iter().any(|p| p == page), "{page} in {paths:?}");
         }
     }

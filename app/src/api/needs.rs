@@ -16,6 +16,9 @@ pub const NEEDS: &[(&str, Need)] = &[
     ("/_app/session/me", Need::Anyone),
     ("/_app/audit/list", Need::VIEWER),
     ("/_app/audit/verify", Need::VIEWER),
+    ("/_app/admin/users", Need::ADMIN),
+    ("/_app/admin/teams", Need::ADMIN),
+    ("/_app/admin/grants", Need::ADMIN),
 ];
 
 /// The need of the server function at `path`; `None` for an undeclared one.

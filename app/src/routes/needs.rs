@@ -13,6 +13,7 @@ pub const PAGES: &[(&str, Need)] = &[
     ("/reviews", Need::VIEWER),
     (super::REVIEW_ROUTE, Need::VIEWER),
     (super::AUDIT, Need::VIEWER),
+    (super::ADMIN, Need::ADMIN),
     (super::SIGN_IN, Need::Anyone),
     // A session that must change its password has no actor until it has: the page and
     // its form check the session themselves.
