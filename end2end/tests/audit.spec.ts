@@ -1,5 +1,7 @@
 // The audit trail in the browser, as a manager (a viewer made with the `pedigree` CLI on
-// the served demo data directory; scripts/e2e.sh names both): filtering by a model with
+// the served demo data directory; scripts/e2e.sh names both). A contributor first tags a
+// demo model forty times over the MLflow API, so its history is longer than one page of
+// 50. Filtering by that model with
 // the page's form keeps only that model's events and puts the filter in the address,
 // "Older →" pages back with the same filter, the CSV download holds the filtered rows,
 // the chain check says the chain holds, and without JavaScript the table is still there.
@@ -11,9 +13,11 @@ import type { Page } from "@playwright/test";
 const BIN = process.env.PEDIGREE_E2E_BIN ?? "";
 const DATA = process.env.PEDIGREE_E2E_DATA ?? "";
 const PASSWORD = "a sturdy passphrase for audits";
-// The demo model with the longest history: more than one page of events.
-const MODEL = "fraud-detector";
-const MANAGER = `marta-${Date.now().toString(36)}`;
+// A demo model no team owns; the spec's tags give it more than one page of events.
+const MODEL = "search-ranker";
+const SUFFIX = Date.now().toString(36);
+const MANAGER = `marta-${SUFFIX}`;
+const WRITER = `walt-${SUFFIX}`;
 
 function pedigree(args: string[], input?: string): string {
   return execFileSync(BIN, [...args, "--data", DATA], { input, encoding: "utf8" });
@@ -40,11 +44,21 @@ async function expectOnlyModel(page: Page) {
 
 test.describe.configure({ mode: "serial" });
 
-test.beforeAll(() => {
+test.beforeAll(async ({ request }) => {
   expect(BIN, "PEDIGREE_E2E_BIN names the pedigree binary").not.toBe("");
   expect(DATA, "PEDIGREE_E2E_DATA names the served data directory").not.toBe("");
   pedigree(["user", "add", MANAGER, "--password-stdin"], `${PASSWORD}\n`);
   pedigree(["grant", "viewer", "--user", MANAGER]);
+  pedigree(["user", "add", WRITER]);
+  pedigree(["grant", "contributor", "--user", WRITER, "--model", MODEL]);
+  const token = pedigree(["token", "create", "--user", WRITER]).trim();
+  for (let i = 0; i < 40; i++) {
+    const r = await request.post("/api/2.0/mlflow/registered-models/set-tag", {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { name: MODEL, key: `audit-e2e-${i}`, value: SUFFIX },
+    });
+    expect(r.ok(), await r.text()).toBeTruthy();
+  }
 });
 
 test("a manager filters by model, pages back and downloads the filtered CSV", async ({ page }) => {
@@ -77,7 +91,8 @@ test("a manager filters by model, pages back and downloads the filtered CSV", as
   const csv = readFileSync(await download.path(), "utf8");
   const rows = csv.trim().split("\n").slice(1);
   expect(rows.length).toBeGreaterThan(50);
-  expect(csv).toContain(`model_version:${MODEL}/1`);
+  expect(csv).toContain(`registered_model.set_tag,registered_model:${MODEL},`);
+  expect(csv).toContain(`audit-e2e-39`);
   expect(csv).not.toContain("registered_model:credit-risk");
 });
 
