@@ -50,7 +50,7 @@ test.beforeAll(async ({ request }) => {
   pedigree(["user", "add", MANAGER, "--password-stdin"], `${PASSWORD}\n`);
   pedigree(["grant", "viewer", "--user", MANAGER]);
   pedigree(["user", "add", WRITER]);
-  pedigree(["grant", "contributor", "--user", WRITER, "--model", MODEL]);
+  pedigree(["grant", "contributor", "--user", WRITER]);
   const token = pedigree(["token", "create", "--user", WRITER]).trim();
   for (let i = 0; i < 40; i++) {
     const r = await request.post("/api/2.0/mlflow/registered-models/set-tag", {
@@ -68,7 +68,7 @@ test("a manager filters by model, pages back and downloads the filtered CSV", as
   await expect(page.getByTestId("audit-row")).toHaveCount(50);
 
   const filters = page.getByTestId("audit-filters");
-  await filters.getByLabel("Model").fill(MODEL);
+  await filters.getByLabel("Model", { exact: true }).fill(MODEL);
   await filters.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL(new RegExp(`model=${MODEL}`));
   await waitForHydration(page);
