@@ -1,11 +1,12 @@
 //! The frame around every page: the top bar (brand, navigation with the number of reviews
-//! waiting for the viewer, who is signed in and their role, sign in or out) and the
-//! `<main>` the routes render into.
+//! waiting for the viewer and, for administrators, the admin page; who is signed in and
+//! their role, sign in or out) and the `<main>` the routes render into.
 use crate::api::session::who_am_i;
 use crate::routes;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
+use pedigree_core::access::Role;
 use pedigree_core::review_view::Identity;
 
 /// Bumped by a page after it changed something the top bar shows (a decided request), so
@@ -49,6 +50,15 @@ pub fn Shell(children: Children) -> impl IntoView {
                         })}
                     </Transition>
                 </A>
+                <A href=routes::audit()>"Audit"</A>
+                // Only administrators may open it, so only they are shown the way there.
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        me.await.ok().filter(|i| i.role == Some(Role::Admin)).map(|_| view! {
+                            <A href=routes::admin() attr:data-testid="nav-admin">"Admin"</A>
+                        })
+                    })}
+                </Transition>
             </nav>
             <Transition fallback=|| view! { <div class="session" data-testid="session"></div> }>
                 {move || Suspend::new(async move {

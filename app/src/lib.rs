@@ -63,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/models/:name") view=pages::models::ModelDetail ssr=SsrMode::Async/>
                     <Route path=path!("/reviews") view=pages::reviews::ReviewQueue ssr=SsrMode::Async/>
                     <Route path=path!("/reviews/:id") view=pages::reviews::ReviewDetail ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=pages::admin::Admin ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=pages::audit::AuditTrail ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=pages::session::SignIn ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=pages::session::ChangePassword ssr=SsrMode::Async/>
                 </Routes>

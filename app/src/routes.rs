@@ -13,9 +13,11 @@
 //! the parent routes' params), so a model called `a%2Bb` would reach the page as `a+b`.
 //! [`use_param`] takes the raw segment from the URL and decodes it exactly once; a test
 //! below pins the router's behaviour, so an upgrade that fixes it shows up.
+mod audit;
 mod forms;
 mod needs;
 
+pub use audit::{audit_export, audit_page, AuditLinkQuery, ExportLink, AUDIT_EXPORT};
 pub use forms::{safe_next, PasswordError, SignInError};
 use leptos::prelude::*;
 pub use needs::{page_need, PAGES};
@@ -119,9 +121,20 @@ pub fn change_password(error: Option<PasswordError>) -> String {
     }
 }
 
-/// The audit log.
+/// The audit trail, newest first (filtered and paged: [`audit_page`]).
 pub fn audit() -> String {
-    "/audit".to_string()
+    AUDIT.to_string()
+}
+
+/// The audit page's route.
+pub const AUDIT: &str = "/audit";
+
+/// The administrator's read-only page: users, teams, grants.
+pub const ADMIN: &str = "/admin";
+
+/// The administrator's page.
+pub fn admin() -> String {
+    ADMIN.to_string()
 }
 
 /// Percent-encodes one path segment: RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`)
@@ -287,7 +300,7 @@ mod tests {
             let axum_style = pattern.replace(&format!(":{key}"), &format!("{{{key}}}"));
             assert!(paths.contains(&axum_style), "{axum_style} in {paths:?}");
         }
-        for page in [SIGN_IN, CHANGE_PASSWORD] {
+        for page in [SIGN_IN, CHANGE_PASSWORD, AUDIT, ADMIN] {
             assert!(paths.iter().any(|p| p == page), "{page} in {paths:?}");
         }
     }

@@ -7,6 +7,8 @@
 //! Explicit because the default URL carries a hash of the crate path, so it changes between
 //! builds and cannot be named in tests, logs or a proxy config. Outside `/api/` because that
 //! tree is MLflow's: the server answers its unknown paths with MLflow's JSON 404.
+pub mod admin;
+pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod models;

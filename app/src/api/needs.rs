@@ -14,6 +14,11 @@ pub const NEEDS: &[(&str, Need)] = &[
     ("/_app/reviews/reject", Need::APPROVER),
     ("/_app/reviews/comment", Need::CONTRIBUTOR),
     ("/_app/session/me", Need::Anyone),
+    ("/_app/audit/list", Need::VIEWER),
+    ("/_app/audit/verify", Need::VIEWER),
+    ("/_app/admin/users", Need::ADMIN),
+    ("/_app/admin/teams", Need::ADMIN),
+    ("/_app/admin/grants", Need::ADMIN),
 ];
 
 /// The need of the server function at `path`; `None` for an undeclared one.

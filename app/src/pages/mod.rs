@@ -1,7 +1,9 @@
-//! The dashboard's pages, one folder per aggregate (`models/`, `reviews/`, `session/`;
-//! runs, experiments and audit come next, each at its [`crate::routes`] address). A page
-//! reads its route params, loads through [`crate::api`] inside a
+//! The dashboard's pages, one folder per aggregate (`models/`, `reviews/`, `session/`,
+//! `audit/`, `admin/`; runs and experiments come next, each at its [`crate::routes`]
+//! address). A page reads its route params, loads through [`crate::api`] inside a
 //! [`crate::components::Loaded`], and renders with [`crate::components`].
+pub mod admin;
+pub mod audit;
 pub mod models;
 pub mod reviews;
 pub mod session;

@@ -12,6 +12,8 @@ pub const PAGES: &[(&str, Need)] = &[
     (super::MODEL_ROUTE, Need::VIEWER),
     ("/reviews", Need::VIEWER),
     (super::REVIEW_ROUTE, Need::VIEWER),
+    (super::AUDIT, Need::VIEWER),
+    (super::ADMIN, Need::ADMIN),
     (super::SIGN_IN, Need::Anyone),
     // A session that must change its password has no actor until it has: the page and
     // its form check the session themselves.

@@ -8,6 +8,8 @@ mod app;
 mod audit_api;
 mod cli;
 mod common;
+mod dashboard_admin;
+mod dashboard_audit;
 mod dashboard_reviews;
 mod governance_api;
 mod mlflow_api;
