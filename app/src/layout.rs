@@ -23,10 +23,13 @@ pub fn Shell(children: Children) -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
     let refresh = RwSignal::new(0u32);
     provide_context(Refresh(refresh));
+    crate::live::provide_live();
+    // Someone else deciding or opening a request changes what awaits the viewer.
+    let reviews = crate::live::live_bumps(|c| c.topic == pedigree_core::live::Topic::Reviews);
     let location = use_location();
     // Read again on every navigation: signing in or deciding a request changes it.
     let me = Resource::new(
-        move || (location.pathname.get(), refresh.get()),
+        move || (location.pathname.get(), refresh.get(), reviews.get()),
         |_| who_am_i(),
     );
     view! {
@@ -34,6 +37,7 @@ pub fn Shell(children: Children) -> impl IntoView {
             <A href=routes::home() attr:class="brand">"Pedigree"</A>
             <nav aria-label="Main">
                 <A href=routes::models()>"Models"</A>
+                <A href=routes::experiments()>"Experiments"</A>
                 <A href=routes::reviews()>
                     "Reviews"
                     <Transition fallback=|| ()>

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`routes`] | every URL: the href builders all links use, and segment encoding |
 //! | [`layout`] | the frame around every page: top bar, navigation, `<main>` |
+//! | [`live`] | live updates: the change feed pages follow to refetch without a reload |
 //! | [`pages`] | one folder per aggregate; each page is a route below |
 //! | [`components`] | pieces pages share: formatting, badges, tables, links, loading |
 //! | [`api`] | the server functions pages read through, at `/_app/...` |
@@ -16,6 +17,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod layout;
+pub mod live;
 pub mod pages;
 pub mod routes;
 
@@ -61,6 +63,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::models::ModelList ssr=SsrMode::Async/>
                     <Route path=path!("/models") view=pages::models::ModelList ssr=SsrMode::Async/>
                     <Route path=path!("/models/:name") view=pages::models::ModelDetail ssr=SsrMode::Async/>
+                    <Route path=path!("/models/:name/compare") view=pages::versions::CompareVersions ssr=SsrMode::Async/>
+                    <Route path=path!("/models/:name/versions/:version") view=pages::versions::VersionDetail ssr=SsrMode::Async/>
+                    <Route path=path!("/experiments") view=pages::experiments::ExperimentList ssr=SsrMode::Async/>
+                    <Route path=path!("/experiments/:id") view=pages::experiments::ExperimentDetail ssr=SsrMode::Async/>
+                    <Route path=path!("/runs/:id") view=pages::runs::RunDetail ssr=SsrMode::Async/>
                     <Route path=path!("/reviews") view=pages::reviews::ReviewQueue ssr=SsrMode::Async/>
                     <Route path=path!("/reviews/:id") view=pages::reviews::ReviewDetail ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=pages::admin::Admin ssr=SsrMode::Async/>

@@ -23,11 +23,23 @@ use leptos::prelude::*;
 pub use needs::{page_need, PAGES};
 use pedigree_core::review::RequestId;
 use pedigree_core::review_view::QueueTab;
-use pedigree_core::{ExperimentId, ModelName, RunId, Version};
+use pedigree_core::{ExperimentId, Key, ModelName, RunId, Version};
 
 /// The model page's route pattern. `App` repeats it in `path!(...)`, which takes only
 /// literals; a test checks the two agree.
 pub const MODEL_ROUTE: &str = "/models/:name";
+
+/// The version page's route pattern (see [`MODEL_ROUTE`]).
+pub const VERSION_ROUTE: &str = "/models/:name/versions/:version";
+
+/// The compare page's route pattern (see [`MODEL_ROUTE`]).
+pub const COMPARE_ROUTE: &str = "/models/:name/compare";
+
+/// The run page's route pattern (see [`MODEL_ROUTE`]).
+pub const RUN_ROUTE: &str = "/runs/:id";
+
+/// The experiment page's route pattern (see [`MODEL_ROUTE`]).
+pub const EXPERIMENT_ROUTE: &str = "/experiments/:id";
 
 /// The request page's route pattern (see [`MODEL_ROUTE`]).
 pub const REVIEW_ROUTE: &str = "/reviews/:id";
@@ -57,9 +69,49 @@ pub fn model(name: &ModelName) -> String {
     format!("/models/{}", encode_segment(name.as_str()))
 }
 
-/// One model version (its page comes with the lineage work).
+/// One model's page of versions from `offset` (newest first), charting `metric`; the
+/// defaults are left out, so the first page is [`model`] itself.
+pub fn model_page(name: &ModelName, offset: i64, metric: Option<&Key>) -> String {
+    let mut query = Vec::new();
+    if offset > 0 {
+        query.push(format!("offset={offset}"));
+    }
+    if let Some(k) = metric {
+        query.push(format!("metric={}", encode_segment(k.as_str())));
+    }
+    match query.is_empty() {
+        true => model(name),
+        false => format!("{}?{}", model(name), query.join("&")),
+    }
+}
+
+/// Two versions of a model side by side; `None` leaves the choice to the page (champion
+/// against challenger).
+pub fn compare(name: &ModelName, base: Option<Version>, other: Option<Version>) -> String {
+    let query = [("base", base), ("other", other)]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={v}")))
+        .collect::<Vec<_>>()
+        .join("&");
+    match query.is_empty() {
+        true => format!("{}/compare", model(name)),
+        false => format!("{}/compare?{query}", model(name)),
+    }
+}
+
+/// One model version: its run, files, history and lineage.
 pub fn version(name: &ModelName, version: Version) -> String {
     format!("{}/versions/{version}", model(name))
+}
+
+/// A file of a model version (`path` below the version's root), served by the server with
+/// its digest checked as it streams. A plain download, not a page.
+pub fn version_file(name: &ModelName, version: Version, path: &str) -> String {
+    format!(
+        "/model-versions/get-artifact?path={}&name={}&version={version}",
+        encode_segment(path),
+        encode_segment(name.as_str())
+    )
 }
 
 /// The list of experiments.
@@ -70,6 +122,30 @@ pub fn experiments() -> String {
 /// One experiment with its runs.
 pub fn experiment(id: ExperimentId) -> String {
     format!("/experiments/{id}")
+}
+
+/// One experiment's runs matching `filter` in `order_by` order, from page `token` on (the
+/// page's search form builds the same address without JavaScript). Empty parts are left out.
+pub fn experiment_search(
+    id: ExperimentId,
+    filter: &str,
+    order_by: &str,
+    token: Option<&str>,
+) -> String {
+    let query = [
+        ("filter", filter),
+        ("order_by", order_by),
+        ("page_token", token.unwrap_or_default()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| format!("{k}={}", encode_segment(v)))
+    .collect::<Vec<_>>()
+    .join("&");
+    match query.is_empty() {
+        true => experiment(id),
+        false => format!("{}?{query}", experiment(id)),
+    }
 }
 
 /// One run: params, metrics, datasets and the versions registered from it. Run ids are
@@ -296,8 +372,22 @@ mod tests {
     async fn route_constants_match_the_router() {
         let routes = leptos_axum::generate_route_list(crate::App);
         let paths: Vec<String> = routes.iter().map(|r| r.path().to_string()).collect();
-        for (pattern, key) in [(MODEL_ROUTE, "name"), (REVIEW_ROUTE, "id")] {
-            let axum_style = pattern.replace(&format!(":{key}"), &format!("{{{key}}}"));
+        for pattern in [
+            MODEL_ROUTE,
+            VERSION_ROUTE,
+            COMPARE_ROUTE,
+            RUN_ROUTE,
+            EXPERIMENT_ROUTE,
+            REVIEW_ROUTE,
+        ] {
+            let axum_style = pattern
+                .split('/')
+                .map(|seg| match seg.strip_prefix(':') {
+                    Some(key) => format!("{{{key}}}"),
+                    None => seg.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("/");
             assert!(paths.contains(&axum_style), "{axum_style} in {paths:?}");
         }
         for page in [SIGN_IN, CHANGE_PASSWORD, AUDIT, ADMIN] {
@@ -309,11 +399,36 @@ mod tests {
     fn builders_encode_every_segment() {
         let name = ModelName::parse("fraud #2 ü?x").unwrap();
         assert_eq!(model(&name), "/models/fraud%20%232%20%C3%BC%3Fx");
+        let auc = Key::parse("val auc").unwrap();
+        assert_eq!(model_page(&name, 0, None), model(&name));
+        let v3 = Version::new(3).unwrap();
+        assert_eq!(
+            compare(&name, None, None),
+            format!("{}/compare", model(&name))
+        );
+        assert_eq!(
+            compare(&name, Some(v3), None),
+            format!("{}/compare?base=3", model(&name))
+        );
+        assert_eq!(
+            model_page(&name, 50, Some(&auc)),
+            "/models/fraud%20%232%20%C3%BC%3Fx?offset=50&metric=val%20auc"
+        );
         assert_eq!(
             version(&name, Version::new(3).unwrap()),
             "/models/fraud%20%232%20%C3%BC%3Fx/versions/3"
         );
+        assert_eq!(
+            version_file(&name, Version::new(3).unwrap(), "model/MLmodel"),
+            "/model-versions/get-artifact?path=model%2FMLmodel&name=fraud%20%232%20%C3%BC%3Fx&version=3"
+        );
         assert_eq!(experiment(ExperimentId::new(7).unwrap()), "/experiments/7");
+        let seven = ExperimentId::new(7).unwrap();
+        assert_eq!(experiment_search(seven, "", "", None), "/experiments/7");
+        assert_eq!(
+            experiment_search(seven, "metrics.auc > 0.9", "", Some("t=1")),
+            "/experiments/7?filter=metrics.auc%20%3E%200.9&page_token=t%3D1"
+        );
         let run_id = RunId::parse("0123456789abcdef0123456789abcdef").unwrap();
         assert_eq!(run(&run_id), "/runs/0123456789abcdef0123456789abcdef");
         assert_eq!(models(), "/models");

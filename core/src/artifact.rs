@@ -113,3 +113,30 @@ pub struct ArtifactListing {
     pub size: Option<i64>,
     pub digest: Option<Sha256>,
 }
+
+/// One file of a model version, as its page lists it: its path below the version's root,
+/// its size and the SHA-256 of its bytes (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionFile {
+    pub path: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// The files a model version froze at registration, in path order, with the manifest
+/// digest over them that a transition request is bound to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionFiles {
+    /// Where they are in the artifact tree.
+    pub root: String,
+    /// SHA-256 (hex) of the manifest: every file's path, digest and size.
+    pub digest: String,
+    pub files: Vec<VersionFile>,
+}
+
+impl VersionFiles {
+    /// The total size of the files, in bytes.
+    pub fn total_size(&self) -> i64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}

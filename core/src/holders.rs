@@ -1,6 +1,8 @@
 //! Holder history: who held each stage and alias of a model, from when to when, who moved
 //! it, how (directly, by an applied review, a rollback or a demotion) and under which
 //! request. One [`Holding`] per tenure; an open one (`to` is `None`) lasts until now.
+pub mod timeline;
+
 use crate::error::{Error, Result};
 use crate::names::Version;
 use crate::time::Millis;

@@ -17,9 +17,11 @@ pub mod experiment;
 pub mod external;
 pub mod holders;
 pub mod lineage;
+pub mod live;
 pub mod location;
 pub mod logged_model;
 pub mod model_version;
+pub mod model_view;
 pub mod policy;
 pub mod registered_model;
 pub mod review;
@@ -27,6 +29,7 @@ pub mod review_view;
 pub mod run;
 pub mod search;
 pub mod user;
+pub mod version_view;
 
 #[cfg(feature = "server")]
 pub mod blob;

@@ -159,3 +159,11 @@ impl Run {
         }
     }
 }
+
+/// A run as its page shows it: the run and each of its metrics over its steps,
+/// downsampled for drawing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunView {
+    pub run: Run,
+    pub charts: Vec<crate::chart::Series>,
+}

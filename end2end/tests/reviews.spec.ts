@@ -121,7 +121,21 @@ test("the requester sees their request under Mine, the reason and no Approve but
 
 test("an approver finds it under Awaiting me, approves it, and champion moves", async ({
   page,
+  browser,
 }) => {
+  // Someone else is watching the model page and the request page: both update without a
+  // reload when the approval lands (the live feed).
+  const watcher = await browser.newContext();
+  const modelPage = await watcher.newPage();
+  await modelPage.goto(`/models/${MODEL}`);
+  await waitForHydration(modelPage);
+  const requestPage = await watcher.newPage();
+  await requestPage.goto(`/reviews/${requestId}`);
+  await waitForHydration(requestPage);
+  await expect(requestPage.getByTestId("review-status")).toHaveText("open");
+  const watched = modelPage.locator(`[data-testid="version-row"][data-version="${version}"]`);
+  await expect(watched.getByTestId("stage")).not.toHaveText("Production");
+
   await signIn(page, APPROVER);
   await expect(page.getByTestId("session-role")).toHaveText("approver");
   await expect(page.getByTestId("awaiting-count")).toHaveText(/^\s*[1-9]\d*\s*$/);
@@ -159,4 +173,10 @@ test("an approver finds it under Awaiting me, approves it, and champion moves", 
     .filter({ has: page.getByTestId("stage").filter({ hasText: /^\s*Production\s*$/ }) });
   await expect(production).toHaveCount(1);
   await expect(page.getByTestId("alias").filter({ hasText: "@champion" })).toHaveCount(1);
+
+  // The watcher's pages, never reloaded, show the outcome.
+  await expect(requestPage.getByTestId("review-status")).toHaveText("applied");
+  await expect(watched.getByTestId("stage")).toHaveText("Production");
+  await expect(watched.getByTestId("alias").filter({ hasText: "@champion" })).toBeVisible();
+  await watcher.close();
 });

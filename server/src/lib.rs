@@ -7,6 +7,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod forms;
+pub mod live;
 pub mod mlflow;
 pub mod routes;
 pub mod shell;

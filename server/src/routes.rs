@@ -16,7 +16,12 @@ use pedigree_core::service::Registry;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
+pub fn router(
+    registry: Registry,
+    config: &Config,
+    addr: SocketAddr,
+    closing: tokio_util::sync::CancellationToken,
+) -> Router {
     let mut options = match get_configuration(None) {
         Ok(c) => c.leptos_options,
         Err(_) => LeptosOptions::builder().output_name("pedigree").build(),
@@ -25,7 +30,10 @@ pub fn router(registry: Registry, config: &Config, addr: SocketAddr) -> Router {
     options.site_root = Arc::from(config.server.site_root.to_string_lossy().as_ref());
     options.site_pkg_dir = Arc::from("pkg");
     options.site_addr = addr;
-    let state = AppState::new(registry.clone(), config, options.clone(), addr);
+    let state = AppState {
+        closing,
+        ..AppState::new(registry.clone(), config, options.clone(), addr)
+    };
     let routes = generate_route_list(App);
     let page_options = options.clone();
     let health_registry = registry.clone();
@@ -69,6 +77,7 @@ pub fn declared() -> Routes {
         .merge(crate::forms::router())
         .merge(crate::mlflow::router())
         .merge(crate::api::router())
+        .merge(crate::live::router())
 }
 
 /// What every page render and server function finds in Leptos context: the registry, and

@@ -11,6 +11,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     registry: Registry,
+    closing: tokio_util::sync::CancellationToken,
 }
 
 impl Application {
@@ -37,11 +38,13 @@ impl Application {
                 )
             })?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let router = routes::router(registry.clone(), config, addr);
+        let closing = tokio_util::sync::CancellationToken::new();
+        let router = routes::router(registry.clone(), config, addr, closing.clone());
         Ok(Application {
             listener,
             router,
             registry,
+            closing,
         })
     }
 
@@ -65,6 +68,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let registry = self.registry.clone();
+        let closing = self.closing.clone();
         // `into_make_service…` turns every route into a service once; serving the `Router`
         // itself would redo that, cloning the whole route table and its middleware
         // stacks, for every connection. The peer address is what the sign-in throttle
@@ -74,7 +78,10 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closing.cancel();
+        })
         .await?;
         registry.close().await;
         Ok(())

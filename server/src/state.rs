@@ -25,6 +25,9 @@ pub struct AppState {
     pub replay: Arc<crate::mlflow::replay::Replay>,
     /// The actor of requests without credentials, made once.
     pub anonymous: Actor,
+    /// Cancelled when the server starts shutting down: endless responses (the live
+    /// updates) end then, so graceful shutdown does not wait for them forever.
+    pub closing: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -41,6 +44,7 @@ impl AppState {
             }),
             replay: Arc::default(),
             anonymous: Actor::anonymous(),
+            closing: tokio_util::sync::CancellationToken::new(),
         }
     }
 }

@@ -11,8 +11,11 @@ pub mod admin;
 pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod ctx;
+pub mod experiments;
 pub mod models;
 mod needs;
 pub use needs::{need, NEEDS};
 pub mod reviews;
+pub mod runs;
 pub mod session;
+pub mod versions;

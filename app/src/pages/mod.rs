@@ -1,12 +1,15 @@
-//! The dashboard's pages, one folder per aggregate (`models/`, `reviews/`, `session/`,
-//! `audit/`, `admin/`; runs and experiments come next, each at its [`crate::routes`]
-//! address). A page reads its route params, loads through [`crate::api`] inside a
-//! [`crate::components::Loaded`], and renders with [`crate::components`].
+//! The dashboard's pages, one folder per aggregate (`models/`, `versions/`, `experiments/`,
+//! `runs/`, `reviews/`, `audit/`, `admin/`, `session/`), each page at its
+//! [`crate::routes`] address. A page reads its route params, loads through [`crate::api`]
+//! inside a [`crate::components::Loaded`], and renders with [`crate::components`].
 pub mod admin;
 pub mod audit;
+pub mod experiments;
 pub mod models;
 pub mod reviews;
+pub mod runs;
 pub mod session;
+pub mod versions;
 
 use crate::components::set_status;
 use leptos::prelude::*;

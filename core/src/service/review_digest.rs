@@ -5,7 +5,7 @@
 //! below that prefix, blob digest and size, in path order, length-prefixed so no choice of
 //! names can make two manifests collide. An external reference has no files here: `None`.
 //! The reads are `store::artifacts`'s and `store::versions`'s.
-use crate::artifact::ArtifactPath;
+use crate::artifact::{ArtifactPath, VersionFile, VersionFiles};
 use crate::error::Result;
 use crate::model_version::ModelVersion;
 use crate::names::LoggedModelId;
@@ -18,17 +18,27 @@ pub(crate) async fn artifact_digest(
     conn: &mut AnyConnection,
     v: &ModelVersion,
 ) -> Result<Option<String>> {
+    Ok(files(conn, v).await?.map(|f| f.digest))
+}
+
+/// The version's files with the manifest digest over them, `None` for an external
+/// reference (its files are not here).
+pub(crate) async fn files(
+    conn: &mut AnyConnection,
+    v: &ModelVersion,
+) -> Result<Option<VersionFiles>> {
     let Some(prefix) = artifact_prefix(conn, v).await? else {
         return Ok(None);
     };
-    let mut files = Vec::new();
+    let mut entries = Vec::new();
     // A version may be one file rather than a directory.
     if let Some(e) = artifacts::entry(conn, &prefix).await? {
-        files.push(e);
+        entries.push(e);
     }
-    files.extend(artifacts::files_under(conn, &format!("{prefix}/")).await?);
+    entries.extend(artifacts::files_under(conn, &format!("{prefix}/")).await?);
     let mut h = sha2::Sha256::new();
-    for f in &files {
+    let mut out = Vec::with_capacity(entries.len());
+    for f in &entries {
         let rel = f
             .path
             .as_str()
@@ -40,8 +50,22 @@ pub(crate) async fn artifact_digest(
             h.update((field.len() as u64).to_be_bytes());
             h.update(field.as_bytes());
         }
+        // The file itself when the version is one file: its name is the last segment.
+        let shown = match rel.trim_start_matches('/') {
+            "" => f.path.as_str().rsplit('/').next().unwrap_or_default(),
+            r => r,
+        };
+        out.push(VersionFile {
+            path: shown.to_string(),
+            size: f.size,
+            sha256: digest,
+        });
     }
-    Ok(Some(hex::encode(h.finalize())))
+    Ok(Some(VersionFiles {
+        root: prefix.as_str().to_string(),
+        digest: hex::encode(h.finalize()),
+        files: out,
+    }))
 }
 
 /// Where an owned version's files are, following copies a bounded number of hops (a copy

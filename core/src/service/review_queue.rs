@@ -42,7 +42,7 @@ struct Facts {
 
 impl Registry {
     /// The actor reads as itself; no actor (auth required, none sent) reads as anonymous.
-    async fn scope_of(&self, actor: Option<&Actor>) -> Result<ReadScope> {
+    pub(crate) async fn scope_of(&self, actor: Option<&Actor>) -> Result<ReadScope> {
         match actor {
             Some(a) => self.read_scope(a).await,
             None => self.read_scope(&Actor::anonymous()).await,
@@ -139,7 +139,7 @@ impl Registry {
     }
 
     /// A tracked run of `v`, if it names one that is still here.
-    async fn run_of(&self, v: &ModelVersion) -> Result<Option<Run>> {
+    pub(crate) async fn run_of(&self, v: &ModelVersion) -> Result<Option<Run>> {
         match v.run_id.as_ref().and_then(|r| r.tracked()) {
             Some(id) => found(self.get_run(id).await),
             None => Ok(None),

@@ -1,6 +1,8 @@
 //! SQL for model versions: the version row (registration, stage moves, descriptions,
 //! deletion), its tags, and the loaders that read versions back with their tags and
 //! aliases in a fixed number of queries whatever the number of versions.
+mod metrics;
+
 use super::bind::Flag;
 use super::kv::{KvOwner, KvTable};
 use crate::error::{Entity, Error, Result};
@@ -9,6 +11,7 @@ use crate::model_version::{ModelVersion, VersionStatus};
 use crate::names::{AliasName, Key, LoggedModelId, ModelName, RunId, Stage, Tag, Version};
 use crate::registered_model::Alias;
 use crate::time::Millis;
+pub use metrics::{metric_by_version, metric_keys};
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 

@@ -16,6 +16,7 @@
 //! routers only. [`is_api_path`] names the trees that answer MLflow-shaped JSON and never
 //! fall through to the HTML app.
 pub mod auth;
+pub mod compress;
 pub mod headers;
 pub mod hosts;
 pub mod json;
@@ -70,6 +71,7 @@ pub fn wrap(app: Router, state: AppState) -> Router {
     Router::new()
         .fallback_service(app)
         .layer(from_fn_with_state(state, serve))
+        .layer(compress::layer())
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
@@ -84,6 +86,7 @@ pub fn wrap(app: Router, state: AppState) -> Router {
 /// longer than the timeout between two chunks.
 pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let nonce = headers::prepare(&mut req);
+    let plain = is_api_path(req.uri().path());
     let limit = state.shell.request_timeout;
     let mut resp = if is_upload(&req) {
         let req = req.map(|b| Body::new(tower_http::timeout::TimeoutBody::new(limit, b)));
@@ -99,6 +102,9 @@ pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) 
         }
     };
     headers::finish(&mut resp, nonce.as_ref());
+    if plain {
+        resp.extensions_mut().insert(compress::Plain);
+    }
     resp
 }
 

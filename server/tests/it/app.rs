@@ -298,3 +298,17 @@ async fn graceful_shutdown_finishes_and_releases_the_port() {
     (&mut s.handle).await.unwrap().unwrap();
     assert!(reqwest::get(format!("{}/health", s.base)).await.is_err());
 }
+
+#[tokio::test]
+async fn graceful_shutdown_ends_open_live_feeds() {
+    let mut s = spawn(async |_| {}).await;
+    let mut feed = reqwest::get(format!("{}/_app/live", s.base)).await.unwrap();
+    assert_eq!(feed.status(), 200);
+    let _ = s.stop.take().unwrap().send(());
+    // Without the shutdown ending it, the feed (and so the server) would run forever: the
+    // bound only turns that hang into a failure.
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), &mut s.handle).await;
+    assert!(stopped.is_ok(), "the server waited for the open feed");
+    stopped.unwrap().unwrap().unwrap();
+    while let Ok(Some(_)) = feed.chunk().await {}
+}

@@ -3,10 +3,10 @@
 //! and the decision: Approve and Reject for an eligible approver, otherwise the sentence
 //! saying why not. The decision forms are server actions: with JavaScript the page reloads
 //! its data in place; without it the browser posts and comes back to this page.
-use super::compare::{MetricTable, ParamTable};
 use super::StatusBadge;
 use crate::api::reviews::{get_review, ApproveReview, CommentReview, RejectReview};
 use crate::components::{format_age, format_time, AliasBadge, ErrorBox, Link, Loaded};
+use crate::components::{MetricTable, ParamTable};
 use crate::error::UiError;
 use crate::layout::Refresh;
 use crate::routes;
@@ -22,12 +22,14 @@ pub fn ReviewDetail() -> impl IntoView {
     let approve = ServerAction::<ApproveReview>::new();
     let reject = ServerAction::<RejectReview>::new();
     let comment = ServerAction::<CommentReview>::new();
+    // Someone else approving, rejecting or commenting updates the open page.
+    let live = crate::live::live_bumps(|c| c.topic == pedigree_core::live::Topic::Reviews);
     let page = Resource::new(
         move || {
             let writes = approve.version().get() + reject.version().get();
-            (id.get(), writes + comment.version().get())
+            (id.get(), writes + comment.version().get(), live.get())
         },
-        |(id, _)| async move {
+        |(id, _, _)| async move {
             match id.parse::<i64>() {
                 Ok(n) => get_review(n).await,
                 Err(_) => Err(UiError::NotFound(format!(

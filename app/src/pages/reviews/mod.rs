@@ -1,6 +1,6 @@
 //! The review queue: its tabs (awaiting me, mine, all) and one transition request with
 //! the candidate against the current Production version, the thread and the decision.
-mod compare;
+
 mod detail;
 mod queue;
 

@@ -13,7 +13,11 @@ use pedigree_core::review_view::{QueuePage, QueueTab};
 pub fn ReviewQueue() -> impl IntoView {
     let query = use_query_map();
     let tab = Memo::new(move |_| QueueTab::from_query(query.with(|q| q.get("tab")).as_deref()));
-    let page = Resource::new(move || tab.get(), review_queue);
+    let live = crate::live::live_bumps(|c| c.topic == pedigree_core::live::Topic::Reviews);
+    let page = Resource::new(
+        move || (tab.get(), live.get()),
+        |(tab, _)| review_queue(tab),
+    );
     view! {
         <Title text="Reviews · Pedigree"/>
         <h1>"Reviews"</h1>
