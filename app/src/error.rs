@@ -42,7 +42,18 @@ impl UiError {
 }
 
 impl From<pedigree_core::Error> for UiError {
+    /// Also sets the status of the response being made (a server function's reply, or a
+    /// page being rendered) to the error's, so a refusal is a 403 and bad input a 400 to
+    /// every client, not the 500 server functions answer by default.
     fn from(e: pedigree_core::Error) -> Self {
+        let ui = UiError::map(e);
+        crate::components::set_status(ui.status());
+        ui
+    }
+}
+
+impl UiError {
+    fn map(e: pedigree_core::Error) -> Self {
         use pedigree_core::Error as E;
         match e {
             e @ E::NotFound { .. } => UiError::NotFound(e.to_string()),

@@ -32,46 +32,48 @@ pub fn Shell(children: Children) -> impl IntoView {
         move || (location.pathname.get(), refresh.get(), reviews.get()),
         |_| who_am_i(),
     );
+    // One boundary reads `me` for the whole bar: a resource awaited in several Suspense
+    // boundaries can leave a server render waiting forever (a race in the framework's
+    // SSR), and one read is all the bar needs.
     view! {
         <header class="topbar">
             <A href=routes::home() attr:class="brand">"Pedigree"</A>
-            <nav aria-label="Main">
-                <A href=routes::models()>"Models"</A>
-                <A href=routes::experiments()>"Experiments"</A>
-                <A href=routes::reviews()>
-                    "Reviews"
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            me.await.ok().filter(|i| i.awaiting > 0).map(|i| {
-                                let label = format!("{} awaiting you", i.awaiting);
-                                view! {
-                                    " "
-                                    <span class="count" data-testid="awaiting-count" title=label.clone() aria-label=label>
-                                        {i.awaiting}
-                                    </span>
-                                }
-                            })
-                        })}
-                    </Transition>
-                </A>
-                <A href=routes::audit()>"Audit"</A>
-                // Only administrators may open it, so only they are shown the way there.
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        me.await.ok().filter(|i| i.role == Some(Role::Admin)).map(|_| view! {
-                            <A href=routes::admin() attr:data-testid="nav-admin">"Admin"</A>
-                        })
-                    })}
-                </Transition>
-            </nav>
-            <Transition fallback=|| view! { <div class="session" data-testid="session"></div> }>
+            <Transition fallback=|| view! { <Nav identity=None/><div class="session" data-testid="session"></div> }>
                 {move || Suspend::new(async move {
                     let identity = me.await.ok();
-                    view! { <UserSlot identity/> }
+                    view! { <Nav identity=identity.clone()/><UserSlot identity/> }
                 })}
             </Transition>
         </header>
         <main data-hydrated=move || hydrated.get().to_string()>{children()}</main>
+    }
+}
+
+/// The main navigation, with the count of requests awaiting the viewer and, for an
+/// administrator, the way to the admin page (only they may open it).
+#[component]
+fn Nav(identity: Option<Identity>) -> impl IntoView {
+    let awaiting = identity.as_ref().map_or(0, |i| i.awaiting);
+    let admin = identity
+        .as_ref()
+        .is_some_and(|i| i.role == Some(Role::Admin));
+    let count = (awaiting > 0).then(|| {
+        let label = format!("{awaiting} awaiting you");
+        view! {
+            " "
+            <span class="count" data-testid="awaiting-count" title=label.clone() aria-label=label>
+                {awaiting}
+            </span>
+        }
+    });
+    view! {
+        <nav aria-label="Main">
+            <A href=routes::models()>"Models"</A>
+            <A href=routes::experiments()>"Experiments"</A>
+            <A href=routes::reviews()>"Reviews"{count}</A>
+            <A href=routes::audit()>"Audit"</A>
+            {admin.then(|| view! { <A href=routes::admin() attr:data-testid="nav-admin">"Admin"</A> })}
+        </nav>
     }
 }
 

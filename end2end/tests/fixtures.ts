@@ -8,16 +8,22 @@ import { test as base, expect, type Page } from "@playwright/test";
 type ErrorWatch = {
   errors: string[];
   expect404(pathname: string): void;
+  // A request the test expects the server to refuse (a 4xx the page then explains).
+  expectRefusal(pathname: string): void;
 };
 
 export const test = base.extend<{ errorWatch: ErrorWatch }>({
   errorWatch: [
     async ({ page }, use) => {
       const expected404 = new Set<string>();
+      const refusals = new Set<string>();
       const watch: ErrorWatch = {
         errors: [],
         expect404: (pathname) => {
           expected404.add(pathname);
+        },
+        expectRefusal: (pathname) => {
+          refusals.add(pathname);
         },
       };
       const pathOf = (url: string) => {
@@ -36,6 +42,7 @@ export const test = base.extend<{ errorWatch: ErrorWatch }>({
         const path = pathOf(msg.location().url ?? "");
         const is404 = /status of 404/.test(text);
         if (is404 && (path.endsWith("/favicon.ico") || expected404.has(path))) return;
+        if (/status of 4\d\d/.test(text) && refusals.has(path)) return;
         watch.errors.push(`console.error: ${text} (${msg.location().url})`);
       });
       await use(watch);

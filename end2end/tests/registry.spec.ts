@@ -1,7 +1,8 @@
 import { test, expect, waitForHydration } from "./fixtures";
 
-// The link from the model list to the model page.
-const FRAUD_DETECTOR_LINK = 'a[href$="/models/fraud-detector"]';
+// The link from the model list to the model page (a model no team owns, so an anonymous
+// visitor may read it).
+const DEMAND_FORECAST_LINK = 'a[href$="/models/demand-forecast"]';
 
 for (const path of ["/", "/models"]) {
   test(`${path} lists the registered models`, async ({ page }) => {
@@ -17,9 +18,9 @@ for (const path of ["/", "/models"]) {
     const rows = list.getByTestId("model-row");
     await expect(rows.nth(2)).toBeVisible(); // at least three models
     expect(await rows.count()).toBeGreaterThanOrEqual(3);
-    const link = rows.locator(FRAUD_DETECTOR_LINK).first();
+    const link = rows.locator(DEMAND_FORECAST_LINK).first();
     await expect(link).toBeVisible();
-    await expect(link).toContainText("fraud-detector");
+    await expect(link).toContainText("demand-forecast");
   });
 }
 
@@ -30,12 +31,12 @@ test("a model page shows its versions, stages and aliases", async ({ page }) => 
   await page
     .getByTestId("model-list")
     .getByTestId("model-row")
-    .locator(FRAUD_DETECTOR_LINK)
+    .locator(DEMAND_FORECAST_LINK)
     .first()
     .click();
-  await expect(page).toHaveURL(/\/models\/fraud-detector$/);
+  await expect(page).toHaveURL(/\/models\/demand-forecast$/);
 
-  await expect(page.getByTestId("model-name")).toHaveText("fraud-detector");
+  await expect(page.getByTestId("model-name")).toHaveText("demand-forecast");
   const versions = page.getByTestId("version-list").getByTestId("version-row");
   await expect(versions.nth(4)).toBeVisible(); // at least five versions
   expect(await versions.count()).toBeGreaterThanOrEqual(5);

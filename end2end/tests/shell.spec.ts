@@ -23,9 +23,9 @@ test("pages hydrate and navigate under the nonce CSP without a violation", async
   await waitForHydration(page);
 
   // Client-side navigation calls a server function (POST /_app/..., same origin).
-  await page.locator('a[href$="/models/fraud-detector"]').first().click();
-  await expect(page).toHaveURL(/\/models\/fraud-detector$/);
-  await expect(page.getByTestId("model-name")).toHaveText("fraud-detector");
+  await page.locator('a[href$="/models/demand-forecast"]').first().click();
+  await expect(page).toHaveURL(/\/models\/demand-forecast$/);
+  await expect(page.getByTestId("model-name")).toHaveText("demand-forecast");
 
   const violations = await page.evaluate(
     () => (window as unknown as { cspViolations: string[] }).cspViolations,

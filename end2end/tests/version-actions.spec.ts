@@ -1,7 +1,7 @@
 // What a contributor and an approver do from a version's page, over the demo registry:
 // the contributor's move of a protected alias is refused with the reason, an ordinary
 // alias moves, a promotion is requested and lands in the review queue; the approver rolls
-// fraud-detector back to the version that served before; and the compare page sets the
+// demand-forecast back to a version that served before; and the compare page sets the
 // champion against the challenger. Users are made with the CLI (see reviews.spec.ts).
 import { execFileSync } from "node:child_process";
 import { test, expect, waitForHydration } from "./fixtures";
@@ -39,7 +39,9 @@ test.beforeAll(() => {
 
 test("a contributor is told why a protected alias will not move, moves another, and asks for review", async ({
   page,
+  errorWatch,
 }) => {
+  errorWatch.expectRefusal("/_app/versions/alias");
   await signIn(page, CONTRIBUTOR);
   await page.goto("/models/demand-forecast/versions/1");
   await waitForHydration(page);
@@ -63,11 +65,11 @@ test("a contributor is told why a protected alias will not move, moves another, 
   await expect(page.getByTestId("review-title")).toContainText("demand-forecast v1 to Production");
 });
 
-test("an approver rolls fraud-detector back to the version that served before", async ({
+test("an approver rolls demand-forecast back to a version that served before", async ({
   page,
   request,
 }) => {
-  const holders = await request.get("/api/pedigree/v1/models/fraud-detector/holders");
+  const holders = await request.get("/api/pedigree/v1/models/demand-forecast/holders");
   expect(holders.ok(), await holders.text()).toBeTruthy();
   const body = await holders.json();
   const list: Holding[] = body.holdings ?? body;
@@ -78,7 +80,7 @@ test("an approver rolls fraud-detector back to the version that served before", 
   const target = String(earlier!.version);
 
   await signIn(page, APPROVER);
-  await page.goto(`/models/fraud-detector/versions/${target}`);
+  await page.goto(`/models/demand-forecast/versions/${target}`);
   await waitForHydration(page);
   await page.getByTestId("rollback").click();
   await expect(page.getByTestId("version-title").getByTestId("stage")).toHaveText("Production");
@@ -87,10 +89,10 @@ test("an approver rolls fraud-detector back to the version that served before", 
 });
 
 test("the compare page sets the champion against the challenger", async ({ page }) => {
-  await page.goto("/models/fraud-detector");
+  await page.goto("/models/demand-forecast");
   await waitForHydration(page);
   await page.getByRole("link", { name: "Compare champion and challenger" }).click();
-  await expect(page.getByTestId("compare-title")).toContainText("fraud-detector");
+  await expect(page.getByTestId("compare-title")).toContainText("demand-forecast");
   await expect(page.getByTestId("compare-side")).toHaveCount(2);
   const params = page.getByTestId("param-compare").getByTestId("param-row");
   await expect(params).toHaveCount(3);

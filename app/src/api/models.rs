@@ -5,11 +5,12 @@ use leptos::prelude::*;
 use pedigree_core::model_view::ModelView;
 use pedigree_core::registered_model::ModelSummary;
 
-/// Every registered model with its current Production/Staging versions and aliases.
+/// Every registered model the viewer may read, with its current Production/Staging
+/// versions and aliases.
 #[server(prefix = "/_app", endpoint = "models/list")]
 pub async fn list_models() -> Result<Vec<ModelSummary>, UiError> {
     let cx = super::ctx::ctx()?;
-    Ok(cx.registry.list_model_summaries().await?)
+    Ok(cx.registry.model_summaries_for(cx.viewer()).await?)
 }
 
 /// One model as its page shows it. `name` is the name itself, already decoded from the

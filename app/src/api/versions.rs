@@ -17,6 +17,7 @@ pub async fn get_version(name: String, version: String) -> Result<VersionView, U
         .await?)
 }
 
+#[cfg(feature = "ssr")]
 fn parse_target(
     name: String,
     version: i64,

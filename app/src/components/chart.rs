@@ -74,7 +74,7 @@ pub fn LineChartView(
                 {g.series.iter().enumerate().map(|(i, s)| {
                     let class = format!("series series-{}", i % COLOURS);
                     let hover = (s.points.len() <= HOVER_POINTS).then(|| s.points.iter().map(|p| view! {
-                        <circle class=format!("point series-{}", i % COLOURS) cx=p.svg_x cy=p.svg_y r="3">
+                        <circle class=format!("point series-{}", i % COLOURS) cx=p.svg_x cy=p.svg_y r="3" data-testid="chart-point">
                             <title>{format!("{} at {x_label} {}: {}", s.label, p.x, format_metric(p.y))}</title>
                         </circle>
                     }).collect_view());

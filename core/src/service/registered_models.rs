@@ -67,6 +67,18 @@ impl Registry {
         models::summaries(&mut conn).await
     }
 
+    /// The summaries of the models `actor` may read (`None` reads as anonymous): what the
+    /// dashboard's model list shows, so no one is offered a model they would be refused.
+    pub async fn model_summaries_for(
+        &self,
+        actor: Option<&crate::user::Actor>,
+    ) -> Result<Vec<ModelSummary>> {
+        let scope = self.scope_of(actor).await?;
+        let mut all = self.list_model_summaries().await?;
+        all.retain(|m| scope.allows(m.name.as_str()));
+        Ok(all)
+    }
+
     /// Every registered model with tags, aliases and latest versions, in five queries
     /// whatever the number of models (registered-model search reads this).
     pub(crate) async fn registered_models_bulk(&self) -> Result<Vec<RegisteredModel>> {

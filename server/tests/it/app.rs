@@ -132,7 +132,12 @@ async fn the_model_list_and_model_page_are_server_rendered_from_the_registry() {
         "{html}"
     );
     assert!(html.contains("run_elsewhere (external)"), "{html}");
-    assert_eq!(html.matches(">Production<").count(), 1);
+    // One version in Production (the timeline's lane label says "Production" too).
+    assert_eq!(
+        html.matches(r#"stage-production">Production<"#).count(),
+        1,
+        "{html}"
+    );
     assert!(html.contains(">@champion<"));
     assert!(
         html.contains("/pkg/pedigree.js"),

@@ -6,6 +6,9 @@ use leptos::prelude::*;
 use pedigree_core::artifact::VersionFiles;
 use pedigree_core::{ModelName, Version};
 
+/// The deepest indentation the stylesheet has a class for (`.depth-0` … `.depth-8`).
+const MAX_DEPTH_CLASS: usize = 8;
+
 /// One row of the tree: a directory (no size) or a file, at its depth.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeRow {
@@ -76,20 +79,21 @@ pub fn FileTable(name: ModelName, version: Version, files: VersionFiles) -> impl
         <p class="muted small" data-testid="file-summary">{summary}</p>
         <DataTable testid="file-list" columns=&["Path", "Size", "SHA-256"]>
             {rows.into_iter().map(|r| {
-                let indent = format!("padding-left: {}rem", 0.75 + 1.25 * r.depth as f64);
+                // A class per depth: the page's CSP allows no inline style.
+                let indent = format!("depth-{}", r.depth.min(MAX_DEPTH_CLASS));
                 match r.file {
                     Some((size, sha)) => {
                         let href = routes::version_file(&name, version, &r.path);
                         view! {
                             <tr data-testid="file-row" data-path=r.path.clone()>
-                                <td style=indent><a href=href download>{r.label}</a></td>
+                                <td class=indent><a href=href download>{r.label}</a></td>
                                 <td class="num">{format_size(size)}</td>
                                 <td class="mono small" title=sha.clone()>{sha.chars().take(16).collect::<String>()}"…"</td>
                             </tr>
                         }.into_any()
                     }
                     None => view! {
-                        <tr class="dir"><td style=indent>{r.label}</td><td>{DASH}</td><td></td></tr>
+                        <tr class="dir"><td class=indent>{r.label}</td><td>{DASH}</td><td></td></tr>
                     }.into_any(),
                 }
             }).collect_view()}

@@ -39,6 +39,6 @@ pub async fn metric_keys(conn: &mut AnyConnection, model_id: i64) -> Result<Vec<
     .fetch_all(conn)
     .await?;
     rows.iter()
-        .map(|r| Ok(rows::parsed(Key::parse(rows::s(r, "key")?), "metric key")?))
+        .map(|r| rows::parsed(Key::parse(rows::s(r, "key")?), "metric key"))
         .collect()
 }
