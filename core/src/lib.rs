@@ -19,6 +19,7 @@ pub mod holders;
 pub mod lineage;
 pub mod location;
 pub mod logged_model;
+pub mod markdown;
 pub mod model_version;
 pub mod policy;
 pub mod registered_model;
