@@ -159,7 +159,9 @@ async fn start() -> Fixture {
     } else {
         tempfile::tempdir().unwrap()
     };
+    // A known password, so startup does not print a one-time one into the bench's output.
     let config = Layer::default()
+        .bootstrap_admin("admin", "a sturdy bench passphrase")
         .data_dir(dir.path())
         .port(0)
         .resolve()
