@@ -20,6 +20,7 @@ pub mod lineage;
 pub mod live;
 pub mod location;
 pub mod logged_model;
+pub mod markdown;
 pub mod model_version;
 pub mod model_view;
 pub mod policy;
