@@ -32,6 +32,8 @@ pub struct VersionPoint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelView {
     pub model: RegisteredModel,
+    /// The model's description, markdown rendered through the allow-list.
+    pub description_html: crate::markdown::SafeHtml,
     /// This page of versions, newest first.
     pub versions: Vec<ModelVersion>,
     pub offset: i64,

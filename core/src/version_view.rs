@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionView {
     pub version: ModelVersion,
+    /// The version's description, markdown rendered through the allow-list.
+    pub description_html: crate::markdown::SafeHtml,
     /// The source run, when it is tracked here and still exists.
     pub run: Option<Run>,
     /// `None` for an external source: its files are not held here.

@@ -43,6 +43,7 @@ impl Registry {
             None => Vec::new(),
         };
         Ok(ModelView {
+            description_html: crate::markdown::render(&model.description),
             model,
             versions,
             offset,

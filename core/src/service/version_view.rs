@@ -53,6 +53,7 @@ impl Registry {
         .filter(|h| h.version == version)
         .collect();
         Ok(VersionView {
+            description_html: crate::markdown::render(&v.description),
             version: v,
             run,
             files,

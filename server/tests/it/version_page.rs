@@ -102,7 +102,7 @@ async fn seed(s: &Server) -> (ModelName, String) {
                 run_id: Some(id.to_string()),
                 run_link: String::new(),
                 logged_model_id: None,
-                description: "Retrained on the third quarter".into(),
+                description: "Retrained on **the third quarter** <script>alert(1)</script>".into(),
                 tags: vec![],
             },
         )
@@ -163,10 +163,17 @@ async fn the_version_page_shows_its_run_files_digest_and_history() {
             "transactions-2026q3",
             "9e1f77ab",
             "s3://datasets/transactions/v3",
-            "Retrained on the third quarter",
         ] {
             assert!(html.contains(text), "{text} in {html}");
         }
+        // The description is markdown, rendered; its script neither runs nor survives,
+        // in the page or in the data the page hydrates from.
+        assert!(
+            html.contains("Retrained on <strong>the third quarter</strong>"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>alert(1)"), "{html}");
+
         // The latest auc (step 49) with its step.
         assert!(html.contains(">0.99<") && html.contains(">49<"), "{html}");
 

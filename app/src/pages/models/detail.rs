@@ -62,7 +62,7 @@ fn ModelPage(page: ModelView) -> impl IntoView {
         <Title text=m.name.to_string()/>
         <p class="crumbs"><Link href=routes::models()>"Models"</Link>" / "</p>
         <h1 data-testid="model-name">{m.name.to_string()}</h1>
-        <p>{m.description.clone()}</p>
+        <div class="markdown" data-testid="model-description" inner_html=page.description_html.as_str().to_string()></div>
         <p class="muted small">{policy}{if tags.is_empty() { String::new() } else { format!(" · {tags}") }}</p>
         <AcrossVersions page=page.clone()/>
         <h2>"Stage and alias history"</h2>

@@ -82,7 +82,9 @@ fn VersionPage(view: VersionView, actions: VersionActions) -> impl IntoView {
         </p>
         <h1 data-testid="version-title">{title}" "<StageBadge stage=v.stage/></h1>
         <p>{v.aliases.iter().cloned().map(|alias| view! { <AliasBadge alias/> }).collect_view()}</p>
-        {(!v.description.is_empty()).then(|| view! { <p data-testid="version-description">{v.description.clone()}</p> })}
+        {(!view.description_html.is_empty()).then(|| view! {
+            <div class="markdown" data-testid="version-description" inner_html=view.description_html.as_str().to_string()></div>
+        })}
         <dl class="facts" data-testid="version-facts">
             <dt>"Registered by"</dt><dd>{v.user_id.clone()}</dd>
             <dt>"Created"</dt><dd>{format_time(v.creation_time)}</dd>
