@@ -24,13 +24,15 @@ pub enum TeamCommand {
     List,
 }
 
-/// Who and where a grant is for.
+/// Who and where a grant is for: one user or one team, and optionally one model. (A
+/// struct-level `#[group]` would put `--model` in the one-of group too and refuse
+/// `--user U --model M`.)
 #[derive(Debug, Args)]
-#[group(id = "principal", required = true, multiple = false)]
+#[group(skip)]
 pub struct Target {
-    #[arg(long, group = "principal")]
+    #[arg(long, conflicts_with = "team", required_unless_present = "team")]
     user: Option<String>,
-    #[arg(long, group = "principal")]
+    #[arg(long)]
     team: Option<String>,
     /// The registered model the grant covers (without it: the whole registry).
     #[arg(long)]
@@ -174,4 +176,27 @@ pub async fn owner(config: &Config, args: OwnerArgs) -> Result<i32, String> {
         None => println!("{model} has no owner"),
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Cli;
+    use clap::Parser;
+
+    fn parses(args: &[&str]) -> bool {
+        Cli::try_parse_from(std::iter::once("pedigree").chain(args.iter().copied())).is_ok()
+    }
+
+    #[test]
+    fn a_grant_names_one_principal_and_optionally_a_model() {
+        assert!(parses(&["grant", "viewer", "--user", "u", "--model", "m"]));
+        assert!(parses(&[
+            "grant", "approver", "--team", "t", "--model", "m"
+        ]));
+        assert!(parses(&["grant", "viewer", "--user", "u"]));
+        assert!(parses(&["revoke", "--team", "t", "--model", "m"]));
+        assert!(!parses(&["grant", "viewer", "--user", "u", "--team", "t"]));
+        assert!(!parses(&["grant", "viewer", "--model", "m"]));
+        assert!(!parses(&["revoke"]));
+    }
 }
