@@ -25,7 +25,7 @@ pub fn LineageView(graph: LineageGraph) -> impl IntoView {
     };
     view! {
         <figure class="lineage" data-testid="lineage">
-            <svg viewBox=view_box role="img" aria-label="Lineage: where this version came from and what it serves as">
+            <svg viewBox=view_box role="group" aria-label="Lineage: where this version came from and what it serves as">
                 {l.columns.iter().map(|c| view! {
                     <text class="column-title" x=c.x y="12">{c.kind.title()}</text>
                 }).collect_view()}

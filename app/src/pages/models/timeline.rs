@@ -21,7 +21,7 @@ pub fn HolderTimeline(name: ModelName, holdings: Vec<Holding>, now: Millis) -> i
     let axis_y = t.lanes.len() as f64 * LANE_HEIGHT;
     let view_box = format!("0 0 {} {}", t.width, t.height);
     view! {
-        <svg class="timeline" data-testid="holder-timeline" viewBox=view_box role="img"
+        <svg class="timeline" data-testid="holder-timeline" viewBox=view_box role="group"
             aria-label="Which version held each stage and alias over time">
             {t.lanes.iter().map(|l| view! {
                 <text class="lane-label" x="0" y=l.y + LANE_HEIGHT * 0.65>{l.label.clone()}</text>
