@@ -5,13 +5,10 @@
 // the page's form keeps only that model's events and puts the filter in the address,
 // "Older →" pages back with the same filter, the CSV download holds the filtered rows,
 // the chain check says the chain holds, and without JavaScript the table is still there.
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, pedigree, signIn, waitForHydration } from "./fixtures";
 import type { Page } from "@playwright/test";
 
-const BIN = process.env.PEDIGREE_E2E_BIN ?? "";
-const DATA = process.env.PEDIGREE_E2E_DATA ?? "";
 const PASSWORD = "a sturdy passphrase for audits";
 // A demo model no team owns; the spec's tags give it more than one page of events.
 const MODEL = "search-ranker";
@@ -19,19 +16,7 @@ const SUFFIX = Date.now().toString(36);
 const MANAGER = `marta-${SUFFIX}`;
 const WRITER = `walt-${SUFFIX}`;
 
-function pedigree(args: string[], input?: string): string {
-  return execFileSync(BIN, [...args, "--data", DATA], { input, encoding: "utf8" });
-}
 
-async function signIn(page: Page) {
-  await page.goto("/sign-in");
-  await waitForHydration(page);
-  await page.getByLabel("User name").fill(MANAGER);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("session-user")).toHaveText(MANAGER);
-  await waitForHydration(page);
-}
 
 // Every subject on the page belongs to the model (its own, its aliases' or its versions').
 async function expectOnlyModel(page: Page) {
@@ -45,8 +30,6 @@ async function expectOnlyModel(page: Page) {
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async ({ request }) => {
-  expect(BIN, "PEDIGREE_E2E_BIN names the pedigree binary").not.toBe("");
-  expect(DATA, "PEDIGREE_E2E_DATA names the served data directory").not.toBe("");
   pedigree(["user", "add", MANAGER, "--password-stdin"], `${PASSWORD}\n`);
   pedigree(["grant", "viewer", "--user", MANAGER]);
   pedigree(["user", "add", WRITER]);
@@ -62,7 +45,7 @@ test.beforeAll(async ({ request }) => {
 });
 
 test("a manager filters by model, pages back and downloads the filtered CSV", async ({ page }) => {
-  await signIn(page);
+  await signIn(page, MANAGER, PASSWORD);
   await page.getByRole("link", { name: "Audit" }).click();
   await expect(page).toHaveURL(/\/audit$/);
   await expect(page.getByTestId("audit-row")).toHaveCount(50);
@@ -97,7 +80,7 @@ test("a manager filters by model, pages back and downloads the filtered CSV", as
 });
 
 test("the chain check says how many events hold", async ({ page }) => {
-  await signIn(page);
+  await signIn(page, MANAGER, PASSWORD);
   await page.goto("/audit");
   await waitForHydration(page);
   await page.getByRole("link", { name: "Verify the hash chain" }).click();

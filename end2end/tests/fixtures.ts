@@ -1,4 +1,5 @@
 // Shared by every spec: the error watch and the wait for hydration.
+import { execFileSync } from "node:child_process";
 import { test as base, expect, type Page } from "@playwright/test";
 
 // Every test fails on uncaught page errors and on console errors: a hydration
@@ -57,4 +58,27 @@ export { expect };
 // The app sets <main data-hydrated="true"> once the wasm has hydrated the page.
 export async function waitForHydration(page: Page) {
   await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
+}
+
+// The `pedigree` CLI on the served data directory (scripts/e2e.sh names both), for specs
+// that make their own users, grants and tokens.
+export function pedigree(args: string[], input?: string): string {
+  const bin = process.env.PEDIGREE_E2E_BIN ?? "";
+  const data = process.env.PEDIGREE_E2E_DATA ?? "";
+  if (!bin || !data) {
+    throw new Error("PEDIGREE_E2E_BIN and PEDIGREE_E2E_DATA must name the binary and data directory");
+  }
+  return execFileSync(bin, [...args, "--data", data], { input, encoding: "utf8" });
+}
+
+// Signs in through the sign-in page and waits until the top bar names the user and the
+// page has hydrated again.
+export async function signIn(page: Page, name: string, password: string) {
+  await page.goto("/sign-in");
+  await waitForHydration(page);
+  await page.getByLabel("User name").fill(name);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("session-user")).toHaveText(name);
+  await waitForHydration(page);
 }

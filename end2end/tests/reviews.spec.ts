@@ -4,12 +4,8 @@
 // approver finds it under "Awaiting me", approves it, and the model page then shows the
 // version in Production holding `champion`. Users, the grant and the token are made with
 // the `pedigree` CLI on the served data directory (scripts/e2e.sh names both).
-import { execFileSync } from "node:child_process";
-import { test, expect, waitForHydration } from "./fixtures";
-import type { Page } from "@playwright/test";
+import { test, expect, pedigree, signIn, waitForHydration } from "./fixtures";
 
-const BIN = process.env.PEDIGREE_E2E_BIN ?? "";
-const DATA = process.env.PEDIGREE_E2E_DATA ?? "";
 const PASSWORD = "a sturdy passphrase for reviews";
 // A demo model no team owns and no required check guards, so any contributor may ask.
 const MODEL = "search-ranker";
@@ -18,19 +14,7 @@ const SUFFIX = Date.now().toString(36);
 const REQUESTER = `priya-${SUFFIX}`;
 const APPROVER = `quentin-${SUFFIX}`;
 
-function pedigree(args: string[], input?: string): string {
-  return execFileSync(BIN, [...args, "--data", DATA], { input, encoding: "utf8" });
-}
 
-async function signIn(page: Page, name: string) {
-  await page.goto("/sign-in");
-  await waitForHydration(page);
-  await page.getByLabel("User name").fill(name);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("session-user")).toHaveText(name);
-  await waitForHydration(page);
-}
 
 test.describe.configure({ mode: "serial" });
 
@@ -38,8 +22,6 @@ let requestId = "";
 let version = "";
 
 test.beforeAll(async ({ request }) => {
-  expect(BIN, "PEDIGREE_E2E_BIN names the pedigree binary").not.toBe("");
-  expect(DATA, "PEDIGREE_E2E_DATA names the served data directory").not.toBe("");
   pedigree(["user", "add", REQUESTER, "--password-stdin"], `${PASSWORD}\n`);
   pedigree(["user", "add", APPROVER, "--password-stdin"], `${PASSWORD}\n`);
   pedigree(["grant", "approver", "--user", APPROVER]);
@@ -88,7 +70,7 @@ test("a wrong password is refused on the sign-in page", async ({ page }) => {
 test("the requester sees their request under Mine, the reason and no Approve button", async ({
   page,
 }) => {
-  await signIn(page, REQUESTER);
+  await signIn(page, REQUESTER, PASSWORD);
   await expect(page.getByTestId("session-role")).toHaveText("contributor");
 
   await page.goto("/reviews?tab=mine");
@@ -136,7 +118,7 @@ test("an approver finds it under Awaiting me, approves it, and champion moves", 
   const watched = modelPage.locator(`[data-testid="version-row"][data-version="${version}"]`);
   await expect(watched.getByTestId("stage")).not.toHaveText("Production");
 
-  await signIn(page, APPROVER);
+  await signIn(page, APPROVER, PASSWORD);
   await expect(page.getByTestId("session-role")).toHaveText("approver");
   await expect(page.getByTestId("awaiting-count")).toHaveText(/^\s*[1-9]\d*\s*$/);
 

@@ -3,29 +3,14 @@
 // alias moves, a promotion is requested and lands in the review queue; the approver rolls
 // demand-forecast back to a version that served before; and the compare page sets the
 // champion against the challenger. Users are made with the CLI (see reviews.spec.ts).
-import { execFileSync } from "node:child_process";
-import { test, expect, waitForHydration } from "./fixtures";
-import type { Page } from "@playwright/test";
+import { test, expect, pedigree, signIn, waitForHydration } from "./fixtures";
 
-const BIN = process.env.PEDIGREE_E2E_BIN ?? "";
-const DATA = process.env.PEDIGREE_E2E_DATA ?? "";
 const PASSWORD = "a sturdy passphrase for versions";
 const SUFFIX = Date.now().toString(36);
 const CONTRIBUTOR = `vera-${SUFFIX}`;
 const APPROVER = `walt-${SUFFIX}`;
 
-function pedigree(args: string[], input?: string): string {
-  return execFileSync(BIN, [...args, "--data", DATA], { input, encoding: "utf8" });
-}
 
-async function signIn(page: Page, name: string) {
-  await page.goto("/sign-in");
-  await waitForHydration(page);
-  await page.getByLabel("User name").fill(name);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("session-user")).toHaveText(name);
-}
 
 type Holding = { slot: string; version: number | string; to: unknown };
 
@@ -42,7 +27,7 @@ test("a contributor is told why a protected alias will not move, moves another, 
   errorWatch,
 }) => {
   errorWatch.expectRefusal("/_app/versions/alias");
-  await signIn(page, CONTRIBUTOR);
+  await signIn(page, CONTRIBUTOR, PASSWORD);
   await page.goto("/models/demand-forecast/versions/1");
   await waitForHydration(page);
 
@@ -79,7 +64,7 @@ test("an approver rolls demand-forecast back to a version that served before", a
   expect(earlier, "a version that held Production before").toBeTruthy();
   const target = String(earlier!.version);
 
-  await signIn(page, APPROVER);
+  await signIn(page, APPROVER, PASSWORD);
   await page.goto(`/models/demand-forecast/versions/${target}`);
   await waitForHydration(page);
   await page.getByTestId("rollback").click();

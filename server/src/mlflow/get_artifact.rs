@@ -54,14 +54,9 @@ async fn model_version_artifact(State(ctx): State<Ctx>, q: QueryMap) -> Result<R
     let path = relative(&q)?;
     let name = ModelName::parse(q.required("name")?)?;
     let version: Version = q.required("version")?.parse()?;
-    let v = ctx.reg.get_model_version(&name, version).await?;
-    // An MLflow 3 source names a logged model; its files live at its artifact location.
-    let location = match &v.logged_model_id {
-        Some(id) if v.source.starts_with("models:/") => {
-            ctx.reg.get_logged_model(id).await?.artifact_location
-        }
-        _ => v.source.clone(),
-    };
+    // Where the files are: a copy (`models:/<name>/<n>`) is followed to its original and an
+    // MLflow 3 source to its logged model's location, as for `get-download-uri`.
+    let location = ctx.reg.model_version_download_uri(&name, version).await?;
     let root = root_of(&location)?;
     super::artifacts::serve(&ctx, &root.join(&path)).await
 }

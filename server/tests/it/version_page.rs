@@ -249,6 +249,31 @@ async fn the_version_page_shows_its_run_files_digest_and_history() {
             "{html}"
         );
 
+        // A copy (`models:/<name>/1`) lists the original's files, and its links serve them.
+        let alice = Actor::new(UserName::parse("alice").unwrap());
+        let copy = s
+            .registry
+            .create_model_version(
+                &alice,
+                NewModelVersion {
+                    name: name.clone(),
+                    source: format!("models:/{name}/1"),
+                    run_id: None,
+                    run_link: String::new(),
+                    logged_model_id: None,
+                    description: String::new(),
+                    tags: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        let (status, html) = page(&s, &app::routes::version(&name, copy.version)).await;
+        assert_eq!(status, 200, "{html}");
+        let link = href_of(&html, "weights.bin").expect("the copy's download link");
+        let got = s.client.get(s.url(&link)).send().await.unwrap();
+        assert_eq!(got.status(), 200, "{link}");
+        assert_eq!(got.bytes().await.unwrap().as_ref(), WEIGHTS);
+
         let (status, html) = page(&s, &format!("{model_path}/versions/9")).await;
         assert_eq!(status, 404, "{html}");
         assert!(html.contains("data-testid=\"error\""), "{html}");

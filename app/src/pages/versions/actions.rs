@@ -60,6 +60,8 @@ pub fn ActionsPanel(
     } = actions;
     let name = version.name.to_string();
     let number = version.version.get().to_string();
+    // Copy, so each form's fields can read it.
+    let target = StoredValue::new((name, number));
     // Rolling back is offered where it can apply: to a version that held Production
     // before and does not now (the core checks both again).
     let held_production = holdings
@@ -89,8 +91,6 @@ pub fn ActionsPanel(
             }
         })
     };
-    let (n1, n2, n3, n4) = (name.clone(), name.clone(), name.clone(), name);
-    let (v1, v2, v3, v4) = (number.clone(), number.clone(), number.clone(), number);
     view! {
         <section class="actions" data-testid="version-actions" aria-label="Actions">
             <h2>"Actions"</h2>
@@ -98,8 +98,7 @@ pub fn ActionsPanel(
             {opened}
             <div class="decision">
                 <ActionForm action=request attr:class="form" attr:data-testid="request-form">
-                    <input type="hidden" name="name" value=n1/>
-                    <input type="hidden" name="version" value=v1/>
+                    <Target target/>
                     <label for="request-stage">"Request a move to"</label>
                     <select id="request-stage" name="stage">
                         <option value="Production" selected>"Production"</option>
@@ -111,15 +110,13 @@ pub fn ActionsPanel(
                     <button type="submit" data-testid="request-promotion">"Request review"</button>
                 </ActionForm>
                 <ActionForm action=alias attr:class="form" attr:data-testid="alias-form">
-                    <input type="hidden" name="name" value=n2/>
-                    <input type="hidden" name="version" value=v2/>
+                    <Target target/>
                     <label for="alias-name">"Point an alias here"</label>
                     <input id="alias-name" name="alias" required placeholder="challenger"/>
                     <button type="submit" data-testid="set-alias">"Set alias"</button>
                 </ActionForm>
                 <ActionForm action=stage attr:class="form" attr:data-testid="stage-form">
-                    <input type="hidden" name="name" value=n3/>
-                    <input type="hidden" name="version" value=v3/>
+                    <Target target/>
                     <label for="stage-to">"Move directly to"</label>
                     <select id="stage-to" name="stage">
                         <option value="Archived" selected>"Archived"</option>
@@ -130,13 +127,22 @@ pub fn ActionsPanel(
                 </ActionForm>
                 {can_roll_back.then(|| view! {
                     <ActionForm action=rollback attr:class="form" attr:data-testid="rollback-form">
-                        <input type="hidden" name="name" value=n4/>
-                        <input type="hidden" name="version" value=v4/>
+                        <Target target/>
                         <p class="small muted">"This version held Production before. An approver may restore it without a new review."</p>
                         <button type="submit" class="danger" data-testid="rollback">"Roll back to this version"</button>
                     </ActionForm>
                 })}
             </div>
         </section>
+    }
+}
+
+/// The hidden fields naming the version every action form acts on.
+#[component]
+fn Target(target: StoredValue<(String, String)>) -> impl IntoView {
+    let (name, version) = target.get_value();
+    view! {
+        <input type="hidden" name="name" value=name/>
+        <input type="hidden" name="version" value=version/>
     }
 }
